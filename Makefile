@@ -1,0 +1,37 @@
+# The two set-up commands of the README: `make site` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PROFILE ?= auto
+PYTEST_ARGS ?=
+
+.PHONY: site test data lint clean
+
+site: $(VENV)/.runtime-installed
+	$(BIN)/bench data fetch
+	$(BIN)/bench build-site --profile $(PROFILE)
+
+data: $(VENV)/.runtime-installed
+	$(BIN)/bench data fetch
+
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.runtime-installed
+
+clean:
+	rm -rf $(VENV) public .pytest_cache .ruff_cache

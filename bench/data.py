@@ -1,0 +1,257 @@
+"""Find, verify and load Fashion-MNIST.
+
+Search order: ``--data-dir`` / ``BENCH_DATA_DIR``, the user cache, Debian's
+``dataset-fashion-mnist`` package, and only then the official mirrors. Every file is checked
+against the SHA-256 of its *decompressed* content (so any gzip wrapper passes) and parsed strictly;
+a successful check is remembered in a stamp keyed on path, size and mtime, so later loads skip
+the hashing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench import download, idx
+from bench.errors import BenchError
+
+CLASS_NAMES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
+SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+ENV_DATA_DIR = "BENCH_DATA_DIR"
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One of the four dataset files, with the digest of its decompressed content."""
+
+    name: str
+    split: str  # "train" or "test"
+    kind: str  # "images" or "labels"
+    count: int
+    sha256: str
+
+    @property
+    def gz_name(self) -> str:
+        return self.name + ".gz"
+
+
+# Digests of the decompressed files: ../shared/REFERENCE.md (Zalando's published files).
+FILES = (
+    DataFile("train-images-idx3-ubyte", "train", "images", 60_000,
+             "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+    DataFile("train-labels-idx1-ubyte", "train", "labels", 60_000,
+             "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+    DataFile("t10k-images-idx3-ubyte", "test", "images", 10_000,
+             "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+    DataFile("t10k-labels-idx1-ubyte", "test", "labels", 10_000,
+             "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where the files were found and how (``origin`` is shown to the user)."""
+
+    directory: Path
+    origin: str  # "--data-dir", "BENCH_DATA_DIR", "cache", "system package", "download"
+
+
+@dataclass(frozen=True)
+class FashionMNIST:
+    """The dataset as uint8 arrays: images (N, 28, 28), labels (N,)."""
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    source: DataSource
+    class_names: tuple[str, ...] = CLASS_NAMES
+
+
+def cache_dir() -> Path:
+    """The per-user download cache, ``$XDG_CACHE_HOME/bench/fashion-mnist``."""
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "bench" / "fashion-mnist"
+
+
+def locate(
+    data_dir: Path | None = None,
+    *,
+    allow_download: bool = True,
+    system_dir: Path | None = None,
+    mirrors: tuple[str, ...] | None = None,
+    timeout_seconds: float = 30.0,
+    on_progress: download.ProgressCallback | None = None,
+) -> DataSource:
+    """Find a directory holding all four files, downloading into the cache as a last resort."""
+    if data_dir is not None:
+        return _explicit(Path(data_dir), "--data-dir")
+    if os.environ.get(ENV_DATA_DIR):
+        return _explicit(Path(os.environ[ENV_DATA_DIR]), ENV_DATA_DIR)
+    cache = cache_dir()
+    if not _missing(cache):
+        return DataSource(cache, "cache")
+    system = system_dir or SYSTEM_DIR
+    if not _missing(system):
+        return DataSource(system, "system package")
+    if not allow_download:
+        raise BenchError(
+            f"Fashion-MNIST is neither in {cache} nor in {system}; run `bench data fetch`, "
+            "pass --data-dir, or install Debian's dataset-fashion-mnist package"
+        )
+    for spec in _missing(cache):
+        download.fetch(
+            spec.gz_name,
+            cache,
+            mirrors=mirrors or download.configured_mirrors(),
+            timeout_seconds=timeout_seconds,
+            verify=lambda path, spec=spec: _check_payload(_read(path), spec),
+            on_progress=on_progress,
+        )
+    return DataSource(cache, "download")
+
+
+def load(source: DataSource) -> FashionMNIST:
+    """Read, verify (once per file version) and parse the four files of ``source``."""
+    stamps = _Stamps(cache_dir().parent / "verified.json")
+    arrays = {}
+    for spec in FILES:
+        path = _file_path(source.directory, spec)
+        try:
+            payload = _read(path)
+            if not stamps.known(path):
+                _check_digest(payload, spec)
+            arrays[spec.name] = _parse(payload, spec)
+        except (ValueError, OSError, EOFError, zlib.error) as error:
+            raise BenchError(f"{path}: {_describe(error)}; {_fix(source)}") from error
+        stamps.remember(path)
+    stamps.save()
+    train_images, train_labels, test_images, test_labels = (arrays[f.name] for f in FILES)
+    return FashionMNIST(train_images, train_labels, test_images, test_labels, source)
+
+
+def load_dataset(data_dir: Path | None = None, **locate_options) -> FashionMNIST:
+    """Locate then load: the one call training and the site use."""
+    return load(locate(data_dir, **locate_options))
+
+
+def class_counts(labels: np.ndarray) -> list[int]:
+    """Number of examples of each class, in label order."""
+    return np.bincount(labels, minlength=len(CLASS_NAMES)).tolist()
+
+
+def dataset_digests() -> dict[str, str]:
+    """The expected digests, recorded in every run manifest."""
+    return {spec.name: spec.sha256 for spec in FILES}
+
+
+def _explicit(directory: Path, option: str) -> DataSource:
+    if not directory.is_dir():
+        raise BenchError(
+            f"{option} {directory}: no such directory; point it at the folder "
+            "holding the four Fashion-MNIST files"
+        )
+    missing = _missing(directory)
+    if missing:
+        names = ", ".join(spec.gz_name for spec in missing)
+        raise BenchError(
+            f"{option} {directory}: missing {names}; point it at the folder holding "
+            "the four Fashion-MNIST files (.gz or uncompressed)"
+        )
+    return DataSource(directory, option)
+
+
+def _file_path(directory: Path, spec: DataFile) -> Path:
+    compressed = directory / spec.gz_name
+    return compressed if compressed.is_file() else directory / spec.name
+
+
+def _missing(directory: Path) -> list[DataFile]:
+    return [spec for spec in FILES if not _file_path(directory, spec).is_file()]
+
+
+def _read(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def _check_digest(payload: bytes, spec: DataFile) -> None:
+    digest = hashlib.sha256(payload).hexdigest()
+    if digest != spec.sha256:
+        raise ValueError(
+            f"SHA-256 of the content is {digest[:12]}..., expected {spec.sha256[:12]}..."
+        )
+
+
+def _parse(payload: bytes, spec: DataFile) -> np.ndarray:
+    parse = idx.parse_images if spec.kind == "images" else idx.parse_labels
+    return parse(payload, spec.count)
+
+
+def _check_payload(payload: bytes, spec: DataFile) -> None:
+    _check_digest(payload, spec)
+    _parse(payload, spec)
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, (gzip.BadGzipFile, zlib.error, EOFError)):
+        return f"corrupt gzip data ({error})"
+    if isinstance(error, OSError):
+        return f"cannot read ({error.strerror or error})"
+    return str(error)
+
+
+def _fix(source: DataSource) -> str:
+    if source.origin in ("cache", "download"):
+        return "delete the file and run `bench data fetch` again"
+    if source.origin == "system package":
+        return "reinstall it: apt-get install --reinstall dataset-fashion-mnist"
+    return f"replace it with the official file or pass another {source.origin}"
+
+
+class _Stamps:
+    """Remembers files whose digest matched, keyed on resolved path, size and mtime."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.entries: dict[str, list[int]] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            self.entries = {}
+        self.changed = False
+
+    @staticmethod
+    def _key(file: Path) -> tuple[str, list[int]]:
+        stat = file.stat()
+        return str(file.resolve()), [stat.st_size, stat.st_mtime_ns]
+
+    def known(self, file: Path) -> bool:
+        key, value = self._key(file)
+        return self.entries.get(key) == value
+
+    def remember(self, file: Path) -> None:
+        key, value = self._key(file)
+        if self.entries.get(key) != value:
+            self.entries[key] = value
+            self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(self.entries, indent=1, sort_keys=True))
+            os.replace(temporary, self.path)
+        except OSError:
+            pass  # a read-only cache only costs re-hashing next time

@@ -1,0 +1,93 @@
+"""Shared fixtures: an isolated environment and a tiny synthetic Fashion-MNIST."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import http.server
+import os
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench import data, idx
+
+# Tests never train with oneDNN noise or a stray backend from the caller's shell.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+SYNTHETIC_COUNTS = {"train": 40, "test": 20}
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path_factory, monkeypatch):
+    """Each test gets its own cache and no data-dir or mirror settings from the caller."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    for name in ("BENCH_DATA_DIR", "BENCH_MIRRORS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def synthetic_arrays(seed: int = 0) -> dict[str, np.ndarray]:
+    """Arrays for the four files: every class present in each split, random pixels."""
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for spec in data.FILES:
+        count = SYNTHETIC_COUNTS[spec.split]
+        if spec.kind == "images":
+            arrays[spec.name] = rng.integers(0, 256, size=(count, 28, 28), dtype=np.uint8)
+        else:
+            arrays[spec.name] = (np.arange(count) % 10).astype(np.uint8)
+    return arrays
+
+
+def write_dataset(directory: Path, arrays: dict[str, np.ndarray], compress: bool = True) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, array in arrays.items():
+        payload = idx.encode(array)
+        if compress:
+            (directory / f"{name}.gz").write_bytes(gzip.compress(payload, mtime=0))
+        else:
+            (directory / name).write_bytes(payload)
+    return directory
+
+
+@pytest.fixture
+def synthetic(tmp_path, monkeypatch):
+    """A synthetic dataset on disk, with bench.data expecting exactly its counts and digests."""
+    arrays = synthetic_arrays()
+    specs = tuple(
+        replace(
+            spec,
+            count=SYNTHETIC_COUNTS[spec.split],
+            sha256=hashlib.sha256(idx.encode(arrays[spec.name])).hexdigest(),
+        )
+        for spec in data.FILES
+    )
+    monkeypatch.setattr(data, "FILES", specs)
+    directory = write_dataset(tmp_path / "fashion", arrays)
+    return directory, arrays
+
+
+@pytest.fixture
+def http_root(tmp_path):
+    """A static file server on 127.0.0.1; yields (root folder, base URL)."""
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - signature fixed by http.server
+        pass

@@ -1,0 +1,70 @@
+import gzip
+
+import pytest
+
+from bench import data, idx
+from bench.errors import BenchError
+from tests.conftest import write_dataset
+
+
+def _locate(mirrors, tmp_path):
+    return data.locate(mirrors=tuple(mirrors), system_dir=tmp_path / "no-system", timeout_seconds=5)
+
+
+def test_download_fills_the_cache(synthetic, http_root, tmp_path):
+    _, arrays = synthetic
+    root, base = http_root
+    write_dataset(root, arrays)
+    progress = []
+    source = data.locate(
+        mirrors=(base,), system_dir=tmp_path / "none", on_progress=lambda *a: progress.append(a)
+    )
+    assert source.origin == "download"
+    assert source.directory == data.cache_dir()
+    assert data.load(source).train_images.shape == (40, 28, 28)
+    assert {name for name, _, _ in progress} == {spec.gz_name for spec in data.FILES}
+    assert data.locate(system_dir=tmp_path / "none").origin == "cache"
+
+
+def test_404_on_first_mirror_then_second_mirror(synthetic, http_root, tmp_path):
+    _, arrays = synthetic
+    root, base = http_root
+    write_dataset(root / "second", arrays)
+    source = _locate([f"{base}/first/", f"{base}/second/"], tmp_path)
+    assert data.load(source).test_labels.shape == (20,)
+
+
+def test_corrupt_payload_is_rejected_and_not_cached(synthetic, http_root, tmp_path):
+    _, arrays = synthetic
+    root, base = http_root
+    write_dataset(root, arrays)
+    bad = root / "train-labels-idx1-ubyte.gz"
+    labels = arrays["train-labels-idx1-ubyte"].copy()
+    labels[:] = 1
+    bad.write_bytes(gzip.compress(idx.encode(labels)))
+    with pytest.raises(BenchError) as caught:
+        _locate([base], tmp_path)
+    message = str(caught.value)
+    assert "could not download train-labels-idx1-ubyte.gz" in message
+    assert "rejected (SHA-256" in message
+    assert "check the network" in message
+    assert not (data.cache_dir() / "train-labels-idx1-ubyte.gz").exists()
+    assert not list(data.cache_dir().glob(".download-*"))
+
+
+def test_damaged_download_never_replaces_a_good_file(synthetic, http_root, tmp_path):
+    _, arrays = synthetic
+    root, base = http_root
+    cache = write_dataset(
+        data.cache_dir(), {"train-images-idx3-ubyte": arrays["train-images-idx3-ubyte"]}
+    )
+    good = (cache / "train-images-idx3-ubyte.gz").read_bytes()
+    (root / "train-labels-idx1-ubyte.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(BenchError, match="train-labels-idx1-ubyte.gz"):
+        _locate([base], tmp_path)
+    assert (cache / "train-images-idx3-ubyte.gz").read_bytes() == good
+
+
+def test_unreachable_mirror_is_reported(synthetic, tmp_path):
+    with pytest.raises(BenchError, match=r"http://127\.0\.0\.1:9/.*check the network"):
+        _locate(["http://127.0.0.1:9/"], tmp_path)
