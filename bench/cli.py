@@ -32,6 +32,18 @@ DataDirOption = Annotated[
     ),
 ]
 
+ResultsDirOption = Annotated[
+    Path, typer.Option("--results-dir", help="Where fold results and run manifests are stored.")
+]
+ProfileOption = Annotated[
+    str,
+    typer.Option(
+        "--profile",
+        help="smoke (seconds, for tests), quick (CPU preview), full (10 folds, GPU), or auto "
+        "(full with a GPU, else quick).",
+    ),
+]
+
 
 def user_errors(command):
     """Show a BenchError as one line on stderr with exit status 1, never as a traceback."""
@@ -87,6 +99,97 @@ def data_info(data_dir: DataDirOption = None) -> None:
 
     dataset = data.load(data.locate(data_dir, allow_download=False))
     print_data_info(dataset)
+
+
+@app.command("models")
+@user_errors
+def models_command() -> None:
+    """List the registered models: family, year, parameters, default set, paper."""
+    _import_keras_stack()
+    from bench.console import print_models
+
+    print_models()
+
+
+@app.command("train")
+@user_errors
+def train_command(
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            help="Model to train (repeatable); default: the default set. See `bench models`.",
+            show_default=False,
+        ),
+    ] = None,
+    profile: ProfileOption = "auto",
+    folds: Annotated[
+        int | None, typer.Option(help="Override the profile's number of folds.", show_default=False)
+    ] = None,
+    epochs: Annotated[
+        int | None, typer.Option(help="Override the profile's epochs per fold.", show_default=False)
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Override the profile's batch size.", show_default=False)
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed for folds, subsets, initialisation, shuffling.")
+    ] = 0,
+    data_dir: DataDirOption = None,
+    results_dir: ResultsDirOption = Path("results"),
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            help="Retrain folds already stored (old ones are moved to results/superseded/)."
+        ),
+    ] = False,
+    shard: Annotated[
+        str, typer.Option(help="Train only folds with index % N == I, as I/N.")
+    ] = "0/1",
+    strategy: Annotated[
+        str, typer.Option(help="default, or mirrored (TensorFlow MirroredStrategy over all GPUs).")
+    ] = "default",
+    quiet: Annotated[
+        bool, typer.Option(help="Log lines instead of a live progress display.")
+    ] = False,
+) -> None:
+    """Cross-validate models on Fashion-MNIST and store every fold under the results directory."""
+    from bench.workflow import TrainOptions
+
+    options = TrainOptions(
+        models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
+        batch_size=batch_size, seed=seed, data_dir=data_dir, results_dir=results_dir,
+        fresh=fresh, shard=shard, strategy=strategy,
+    )  # fmt: skip
+    run_training(options, quiet=quiet)
+
+
+def run_training(options, *, quiet: bool) -> None:
+    """Train with a progress display, then print the results table; Ctrl-C exits with 130."""
+    _import_keras_stack()
+    from bench import report, workflow
+    from bench.console import console, make_reporter, print_reports
+
+    reporter = make_reporter(quiet)
+    try:
+        outcome = workflow.train(options, reporter)
+    except KeyboardInterrupt:
+        reporter.close()
+        typer.echo(
+            "interrupted: every finished fold is stored; run the same command to resume", err=True
+        )
+        raise typer.Exit(130) from None
+    finally:
+        reporter.close()
+    console.print(f"trained {len(outcome.trained)} fold(s), {len(outcome.skipped)} already stored")
+    print_reports(report.load_reports(options.results_dir, list(options.models) or None))
+
+
+def _import_keras_stack() -> None:
+    """Set the backend's environment (oneDNN, log level) before Keras is first imported."""
+    from bench import devices
+
+    devices.prepare_environment()
 
 
 def main() -> None:

@@ -54,3 +54,38 @@ def print_data_info(dataset: FashionMNIST) -> None:
         table.add_row(str(label), name, f"{train[label]:,}", f"{test[label]:,}")
     table.add_row("", "total", f"{sum(train):,}", f"{sum(test):,}", style="bold")
     console.print(table)
+
+
+def make_reporter(quiet: bool):
+    """A live progress display on a terminal, plain log lines otherwise or with --quiet."""
+    from bench.progress import LogReporter, RichReporter
+
+    return LogReporter(console) if quiet or not console.is_terminal else RichReporter(console)
+
+
+def print_models() -> None:
+    """The registry as a table."""
+    from bench.models import all_models
+
+    table = Table("name", "model", "family", "year", "parameters", "default", "paper")
+    for spec in all_models():
+        default = "yes" if spec.in_default_set else ("no (slow)" if spec.slow else "no")
+        paper = f"{spec.citation.authors} ({spec.citation.year}), {spec.citation.venue}"
+        table.add_row(spec.name, spec.display_name, spec.family, str(spec.year),
+                      f"{spec.parameters:,}", default, paper)  # fmt: skip
+    console.print(table)
+
+
+def print_reports(reports) -> None:
+    """Mean ± std over folds for every model, best first, with the profile on every row."""
+    table = Table("model", "profile", "folds", "test accuracy", "macro F1", "ensemble acc.",
+                  "held-out acc.", "train time")  # fmt: skip
+    for report in reports:
+        accuracy, f1, held = report.test["accuracy"], report.test["f1_macro"], report.cv["accuracy"]
+        table.add_row(
+            report.model, report.profile, f"{report.folds_done}/{report.folds_planned}",
+            f"{accuracy[0]:.4f} ± {accuracy[1]:.4f}", f"{f1[0]:.4f} ± {f1[1]:.4f}",
+            f"{report.ensemble['accuracy']:.4f}", f"{held[0]:.4f} ± {held[1]:.4f}",
+            f"{report.train_seconds:.0f} s",
+        )  # fmt: skip
+    console.print(table)

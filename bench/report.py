@@ -1,0 +1,110 @@
+"""Per-model summaries of stored folds: mean ± std over folds, the fold ensemble, timings.
+
+Pure over the results store; used by `bench train` for its closing table and by the site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench import metrics, results
+from bench.errors import BenchError
+
+SUMMARY_METRICS = (
+    "accuracy", "precision_macro", "recall_macro", "f1_macro",
+    "keras2021_precision", "keras2021_recall",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EnsemblePredictions:
+    """The fold ensemble on the test images: averaged probabilities and the argmax."""
+
+    indices: np.ndarray
+    labels: np.ndarray
+    predicted: np.ndarray
+    probabilities: np.ndarray
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    model: str
+    display_name: str
+    family: str
+    profile: str
+    folds_done: int
+    folds_planned: int
+    parameters: int
+    test_images: int
+    test: dict[str, tuple[float, float]]  # metric -> (mean, std) over fold models
+    cv: dict[str, tuple[float, float]]  # held-out fold scores, mean ± std
+    ensemble: dict  # summary scores, keras2021 scores, per_class, confusion (counts)
+    train_seconds: float  # all folds together
+    images_per_second: float  # mean over folds
+    folds: tuple[dict, ...]  # the stored fold records, by fold index
+    predictions: EnsemblePredictions
+
+    @property
+    def complete(self) -> bool:
+        return self.folds_done == self.folds_planned
+
+
+def summarize(stored: list[results.StoredFold]) -> ModelReport:
+    """Aggregate the folds of one model (all stored with the same config)."""
+    first = stored[0].record
+    keys = {s.record["fold_key"] for s in stored}
+    if len(keys) > 1:
+        raise BenchError(
+            f"{stored[0].path.parent}: folds from {len(keys)} different configs; rerun "
+            f"`bench train --model {first['model']}` to retrain them under one"
+        )
+    records = [s.record for s in stored]
+    predictions = [results.load_predictions(s) for s in stored]
+    for fold_predictions, fold in zip(predictions, stored):
+        if not np.array_equal(fold_predictions.indices, predictions[0].indices):
+            raise BenchError(f"{fold.path}: scored on other test images than fold {stored[0].fold}")
+    probabilities = np.mean([p.probabilities for p in predictions], axis=0)
+    labels = predictions[0].labels.astype(np.int64)
+    predicted = probabilities.argmax(axis=1)
+    return ModelReport(
+        model=first["model"],
+        display_name=first["display_name"],
+        family=first["family"],
+        profile=first["profile"],
+        folds_done=len(records),
+        folds_planned=first["folds"],
+        parameters=first["parameters"],
+        test_images=first["test_images"],
+        test={
+            name: metrics.mean_std([r["test"][name] for r in records]) for name in SUMMARY_METRICS
+        },
+        cv={
+            name: metrics.mean_std([r["cv"][name] for r in records]) for name in SUMMARY_METRICS[:4]
+        },
+        ensemble={
+            **metrics.summary_scores(labels, predicted),
+            **metrics.keras2021_precision_recall(labels, probabilities),
+            "per_class": metrics.per_class_scores(labels, predicted),
+            "confusion": metrics.confusion_counts(labels, predicted),
+        },
+        train_seconds=float(sum(r["train_seconds"] for r in records)),
+        images_per_second=float(np.mean([r["images_per_second"] for r in records])),
+        folds=tuple(records),
+        predictions=EnsemblePredictions(predictions[0].indices, labels, predicted, probabilities),
+    )
+
+
+def load_reports(results_dir: Path, models: list[str] | None = None) -> list[ModelReport]:
+    """Reports for every stored model (or ``models``), best mean test accuracy first."""
+    names = models if models is not None else results.stored_models(results_dir)
+    reports = [
+        summarize(stored) for name in names if (stored := results.load_folds(results_dir, name))
+    ]
+    if not reports:
+        raise BenchError(
+            f"{results_dir}: no fold results found; run `bench train` (or `bench build-site`) first"
+        )
+    return sorted(reports, key=lambda report: -report.test["accuracy"][0])

@@ -1,0 +1,223 @@
+"""Train one fold model and score it: a fixed epoch budget, nothing decided on the held-out fold.
+
+The held-out fold is evaluated after every epoch only to draw learning curves; no callback reads
+it. Inputs are numpy arrays (no tf.data) and augmentation is Keras preprocessing layers, so the
+same code runs under the TensorFlow, JAX and PyTorch backends.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import keras
+import numpy as np
+
+from bench import metrics
+from bench.config import Augmentation, Recipe
+from bench.devices import Device, distribution_scope
+from bench.errors import BenchError
+from bench.models import ModelSpec
+from bench.models.summary import count_parameters, layer_table
+from bench.results import TestPredictions, now
+
+EVALUATION_BATCH = 512
+_OOM_MARKERS = ("RESOURCE_EXHAUSTED", "out of memory", "OOM", "Out of memory")
+
+
+class FoldReporter(Protocol):
+    """Receives progress from a training fold (the CLI draws it; tests may ignore it)."""
+
+    def batch_done(self) -> None: ...
+    def epoch_done(self, epoch: int, logs: dict) -> None: ...
+
+
+@dataclass(frozen=True)
+class FoldData:
+    """Arrays of one fold, already float32 in [0, 1] with a channel axis."""
+
+    train_x: np.ndarray
+    train_y: np.ndarray
+    held_x: np.ndarray
+    held_y: np.ndarray
+    test_x: np.ndarray
+    test_y: np.ndarray
+    test_indices: np.ndarray
+
+
+def steps_per_epoch(images: int, batch_size: int) -> int:
+    return math.ceil(images / batch_size)
+
+
+def fit_fold(
+    spec: ModelSpec,
+    recipe: Recipe,
+    data: FoldData,
+    *,
+    seed: int,
+    device: Device,
+    strategy: str = "default",
+    reporter: FoldReporter | None = None,
+) -> tuple[dict, TestPredictions]:
+    """Train ``spec`` on the fold and return its record (scores, history, timing) and test output."""
+    keras.utils.set_random_seed(seed)
+    keras.mixed_precision.set_global_policy(device.mixed_precision)
+    with distribution_scope(strategy, device):
+        base = spec.build()
+        model = _with_augmentation(base, recipe.augmentation, seed)
+        model.compile(
+            optimizer=make_optimizer(recipe, steps_per_epoch(len(data.train_x), recipe.batch_size)),
+            loss=keras.losses.CategoricalCrossentropy(
+                from_logits=True, label_smoothing=recipe.label_smoothing
+            ),
+            metrics=["accuracy"],
+            jit_compile=device.jit_compile(spec.family),
+        )
+    timer = _EpochTimer(reporter)
+    try:
+        fitted = model.fit(
+            data.train_x,
+            _one_hot(data.train_y),
+            batch_size=recipe.batch_size,
+            epochs=recipe.epochs,
+            validation_data=(data.held_x, _one_hot(data.held_y)),
+            validation_batch_size=EVALUATION_BATCH,
+            shuffle=True,
+            verbose=0,
+            callbacks=[timer],
+        )
+        held_pred = _predict(model, data.held_x).argmax(axis=1)
+        test_probabilities = _predict(model, data.test_x)
+    except Exception as error:  # backends raise different types for OOM
+        if any(marker in str(error) for marker in _OOM_MARKERS):
+            raise BenchError(
+                f"out of memory training {spec.name} with batch size {recipe.batch_size}; "
+                "retry with a smaller --batch-size"
+            ) from None
+        raise
+    train_seconds = sum(timer.epoch_seconds)
+    test_pred = test_probabilities.argmax(axis=1)
+    record = {
+        "parameters": count_parameters(base),
+        "architecture": layer_table(base),
+        "train_images": len(data.train_x),
+        "held_out_images": len(data.held_x),
+        "test_images": len(data.test_x),
+        "epochs": recipe.epochs,
+        "batch_size": recipe.batch_size,
+        "epoch_seconds": timer.epoch_seconds,
+        "train_seconds": train_seconds,
+        "images_per_second": recipe.epochs * len(data.train_x) / max(train_seconds, 1e-9),
+        "history": {
+            "loss": fitted.history["loss"],
+            "accuracy": fitted.history["accuracy"],
+            "val_loss": fitted.history["val_loss"],
+            "val_accuracy": fitted.history["val_accuracy"],
+            "learning_rate": timer.learning_rates,
+        },
+        "cv": metrics.summary_scores(data.held_y, held_pred),
+        "test": {
+            **metrics.summary_scores(data.test_y, test_pred),
+            **metrics.keras2021_precision_recall(data.test_y, test_probabilities),
+            "per_class": metrics.per_class_scores(data.test_y, test_pred),
+            "confusion": metrics.confusion_counts(data.test_y, test_pred),
+        },
+        "finished_at": now(),
+    }
+    predictions = TestPredictions(data.test_indices, data.test_y, test_probabilities)
+    return record, predictions
+
+
+def make_optimizer(recipe: Recipe, steps: int) -> keras.optimizers.Optimizer:
+    """The recipe's optimizer with linear warm-up then cosine decay to zero, per step."""
+    warmup_steps = recipe.warmup_epochs * steps
+    decay_steps = max(recipe.epochs * steps - warmup_steps, 1)
+    if warmup_steps:
+        schedule = keras.optimizers.schedules.CosineDecay(
+            0.0, decay_steps, warmup_target=recipe.learning_rate, warmup_steps=warmup_steps
+        )
+    else:
+        schedule = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, decay_steps)
+    if recipe.optimizer == "sgd":
+        optimizer = keras.optimizers.SGD(
+            schedule, momentum=0.9, nesterov=True, weight_decay=recipe.weight_decay or None
+        )
+    elif recipe.optimizer == "adamw":
+        optimizer = keras.optimizers.AdamW(schedule, weight_decay=recipe.weight_decay)
+    else:
+        raise BenchError(f"recipe optimizer {recipe.optimizer!r}: choose sgd or adamw")
+    # Decay the weights, not the biases or normalisation scales (standard practice).
+    optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+    return optimizer
+
+
+def _with_augmentation(base: keras.Model, augmentation: Augmentation, seed: int) -> keras.Model:
+    """Wrap ``base`` with random transforms that are active only while training."""
+    transforms = []
+    if augmentation.horizontal_flip:
+        transforms.append(keras.layers.RandomFlip("horizontal", seed=seed))
+    if augmentation.translate:
+        transforms.append(
+            keras.layers.RandomTranslation(
+                augmentation.translate, augmentation.translate, fill_mode="constant", seed=seed
+            )
+        )
+    if augmentation.erasing:
+        transforms.append(
+            keras.layers.RandomErasing(
+                factor=augmentation.erasing, value_range=(0.0, 1.0), fill_value=0.0, seed=seed
+            )
+        )
+    if not transforms:
+        return base
+    image = keras.Input(shape=base.input_shape[1:], name="image")
+    x = image
+    for transform in transforms:
+        x = transform(x)
+    return keras.Model(image, base(x), name=f"{base.name}_training")
+
+
+def _predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
+    logits = model.predict(images, batch_size=EVALUATION_BATCH, verbose=0)
+    return metrics.softmax(np.asarray(logits, dtype=np.float32)).astype(np.float32)
+
+
+def _one_hot(labels: np.ndarray) -> np.ndarray:
+    return np.eye(10, dtype=np.float32)[labels]
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    """Pure training seconds per epoch (validation excluded), learning rate, progress."""
+
+    def __init__(self, reporter: FoldReporter | None) -> None:
+        super().__init__()
+        self.reporter = reporter
+        self.epoch_seconds: list[float] = []
+        self.learning_rates: list[float] = []
+        self._started = 0.0
+        self._in_epoch = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+        self._in_epoch = True
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.reporter:
+            self.reporter.batch_done()
+
+    def on_test_begin(self, logs=None):
+        self._close_epoch()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._close_epoch()
+        rate = self.model.optimizer.learning_rate
+        self.learning_rates.append(float(keras.ops.convert_to_numpy(rate)))
+        if self.reporter:
+            self.reporter.epoch_done(epoch, dict(logs or {}))
+
+    def _close_epoch(self) -> None:
+        if self._in_epoch:
+            self.epoch_seconds.append(time.perf_counter() - self._started)
+            self._in_epoch = False

@@ -1,0 +1,59 @@
+"""`bench train` as one library call: device, profile, config, data, engine.
+
+Imported only after ``devices.prepare_environment()``, because it imports Keras.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import config as config_module
+from bench import data, devices, engine
+from bench.models import default_model_names
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """The options of `bench train` (and of `bench build-site`'s training step)."""
+
+    models: tuple[str, ...] = ()
+    profile: str = "auto"
+    folds: int | None = None
+    epochs: int | None = None
+    batch_size: int | None = None
+    seed: int = 0
+    data_dir: Path | None = None
+    results_dir: Path = Path("results")
+    fresh: bool = False
+    shard: str = "0/1"
+    strategy: str = "default"
+
+
+def train(options: TrainOptions, reporter: engine.RunReporter) -> engine.RunOutcome:
+    """Resolve the profile on the detected device, then run the protocol (see bench.engine)."""
+    shard = engine.protocol.parse_shard(options.shard)
+    device = devices.detect()
+    profile = config_module.resolve_profile(options.profile, bool(device.gpus))
+    if options.profile == "auto":
+        where = f"GPU ({', '.join(device.gpus)})" if device.gpus else "no GPU found"
+        reporter.note(f"profile auto -> {profile.upper()}: {where}, backend {device.backend}")
+    run_config = config_module.build_config(
+        profile,
+        options.models or tuple(default_model_names()),
+        seed=options.seed,
+        folds=options.folds,
+        epochs=options.epochs,
+        batch_size=options.batch_size,
+        strategy=options.strategy,
+    )
+    dataset = data.load_dataset(options.data_dir)
+    return engine.run(
+        run_config,
+        dataset,
+        options.results_dir,
+        device=device,
+        shard=shard,
+        fresh=options.fresh,
+        reporter=reporter,
+    )
