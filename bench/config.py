@@ -161,6 +161,9 @@ def build_config(
             raise BenchError(f"{option} {value}: must be at least {lowest}")
     plans = []
     for model in models:
+        if model not in FULL_RECIPES:
+            choices = ", ".join(FULL_RECIPES)
+            raise BenchError(f"--model: unknown model {model!r}; choose from: {choices}")
         plan = _profile_plan(profile, model)
         recipe = replace(
             plan.recipe,
