@@ -67,25 +67,30 @@ def print_models() -> None:
     """The registry as a table."""
     from bench.models import all_models
 
-    table = Table("name", "model", "family", "year", "parameters", "default", "paper")
+    table = Table("model", "family", "year", "parameters", "default", "paper")
+    table.columns[0].no_wrap = table.columns[3].no_wrap = True
     for spec in all_models():
         default = "yes" if spec.in_default_set else ("no (slow)" if spec.slow else "no")
-        paper = f"{spec.citation.authors} ({spec.citation.year}), {spec.citation.venue}"
-        table.add_row(spec.name, spec.display_name, spec.family, str(spec.year),
+        authors = spec.citation.authors.split(",")
+        first = authors[0].split()[-1] + (" et al." if len(authors) > 1 else "")
+        paper = f"{first} ({spec.citation.year}): {spec.citation.title}"
+        table.add_row(spec.name, spec.family, str(spec.year),
                       f"{spec.parameters:,}", default, paper)  # fmt: skip
     console.print(table)
 
 
 def print_reports(reports) -> None:
     """Mean ± std over folds for every model, best first, with the profile on every row."""
-    table = Table("model", "profile", "folds", "test accuracy", "macro F1", "ensemble acc.",
-                  "held-out acc.", "train time")  # fmt: skip
+    table = Table("model", "profile", "folds", "test accuracy", "macro F1", "ensemble",
+                  "held-out", "train time")  # fmt: skip
+    for column in table.columns:
+        column.no_wrap = True
     for report in reports:
         accuracy, f1, held = report.test["accuracy"], report.test["f1_macro"], report.cv["accuracy"]
         table.add_row(
             report.model, report.profile, f"{report.folds_done}/{report.folds_planned}",
             f"{accuracy[0]:.4f} ± {accuracy[1]:.4f}", f"{f1[0]:.4f} ± {f1[1]:.4f}",
-            f"{report.ensemble['accuracy']:.4f}", f"{held[0]:.4f} ± {held[1]:.4f}",
+            f"{report.ensemble['accuracy']:.4f}", f"{held[0]:.4f}",
             f"{report.train_seconds:.0f} s",
         )  # fmt: skip
     console.print(table)

@@ -1,0 +1,84 @@
+"""`bench train` and `bench models` through typer's CliRunner."""
+
+import json
+
+import keras
+import pytest
+from typer.testing import CliRunner
+
+from bench import results, workflow
+from bench.cli import app
+
+runner = CliRunner()
+
+
+def _train(directory, results_dir, *arguments):
+    return runner.invoke(
+        app,
+        ["train", "--profile", "smoke", "--quiet", "--data-dir", str(directory),
+         "--results-dir", str(results_dir), *arguments],
+    )  # fmt: skip
+
+
+def test_train_stores_folds_and_prints_the_table(synthetic, tmp_path):
+    directory, _ = synthetic
+    result = _train(directory, tmp_path, "--model", "lenet5", "--seed", "7")
+    assert result.exit_code == 0, result.output
+    assert "lenet5 fold 2/2" in result.output
+    assert "smoke" in result.output  # the profile is shown with the results
+    record = json.loads(results.fold_path(tmp_path, "lenet5", 0).read_text())
+    assert record["seed"] == 7
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--profile", "huge"], "error: --profile 'huge': choose from smoke, quick, full or auto"),
+        (["--shard", "3/2"], "error: --shard '3/2': need 0 <= I < N"),
+        (["--model", "vgg16"], "error: --model: unknown model 'vgg16'; choose from: lenet5"),
+        (["--epochs", "0"], "error: --epochs 0: must be at least 1"),
+        (["--strategy", "ring"], "error: --strategy 'ring': choose from default, mirrored"),
+    ],
+)
+def test_bad_options_are_one_line_errors(synthetic, tmp_path, arguments, message):
+    directory, _ = synthetic
+    result = _train(directory, tmp_path, *arguments)
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_ctrl_c_exits_130_with_a_resume_hint(synthetic, tmp_path, monkeypatch):
+    directory, _ = synthetic
+
+    def interrupted(options, reporter):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workflow, "train", interrupted)
+    result = _train(directory, tmp_path)
+    assert result.exit_code == 130
+    assert "run the same command to resume" in result.stderr
+
+
+def test_out_of_memory_suggests_a_smaller_batch(synthetic, tmp_path, monkeypatch):
+    directory, _ = synthetic
+
+    def exhausted(self, *args, **kwargs):
+        raise RuntimeError("RESOURCE_EXHAUSTED: OOM when allocating tensor")
+
+    monkeypatch.setattr(keras.Model, "fit", exhausted)
+    result = _train(directory, tmp_path, "--model", "lenet5", "--batch-size", "4096")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: out of memory training lenet5 with batch size 4096; "
+        "retry with a smaller --batch-size"
+    )
+
+
+def test_models_lists_the_registry():
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 0, result.output
+    for name in ("lenet5", "alexnet", "resnet34", "lstm", "alexnet-227", "resnet34-227"):
+        assert name in result.output
+    assert "61,706" in result.output
+    assert "no (slow)" in result.output
