@@ -76,7 +76,7 @@ def print_models() -> None:
         paper = f"{first} ({spec.citation.year}): {spec.citation.title}"
         table.add_row(spec.name, spec.family, str(spec.year),
                       f"{spec.parameters:,}", default, paper)  # fmt: skip
-    console.print(table)
+    console.print(table, width=max(console.width, 110))
 
 
 def print_reports(reports) -> None:
@@ -93,4 +93,4 @@ def print_reports(reports) -> None:
             f"{report.ensemble['accuracy']:.4f}", f"{held[0]:.4f}",
             f"{report.train_seconds:.0f} s",
         )  # fmt: skip
-    console.print(table)
+    console.print(table, width=max(console.width, 120))

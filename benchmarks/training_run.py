@@ -1,0 +1,108 @@
+"""Time a `bench train` run end to end: wall seconds, peak RSS, per-model accuracy.
+
+Usage (from the repository root, in the project's virtualenv):
+
+    python benchmarks/training_run.py quick-profile -- --profile quick
+    python benchmarks/training_run.py full-recipe-cpu -- --profile full --model lenet5 \
+        --model lstm --shard 0/4
+
+Everything after ``--`` goes to `bench train`; results go to a fresh temporary directory unless
+``--results-dir`` is among them. Writes benchmarks/results/<name>.json and <name>.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("name", help="name of the result files")
+    parser.add_argument("train_arguments", nargs=argparse.REMAINDER)
+    arguments = parser.parse_args()
+    train_arguments = [a for a in arguments.train_arguments if a != "--"]
+    if "--results-dir" not in train_arguments:
+        train_arguments += ["--results-dir", tempfile.mkdtemp(prefix="bench-benchmark-")]
+    results_dir = Path(train_arguments[train_arguments.index("--results-dir") + 1])
+    command = [sys.executable, "-m", "bench", "train", "--quiet", *train_arguments]
+
+    started = time.perf_counter()
+    finished = subprocess.run(command, check=False)
+    wall_seconds = time.perf_counter() - started
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if finished.returncode != 0:
+        sys.exit(f"bench train failed with exit status {finished.returncode}")
+
+    from bench import devices
+
+    devices.prepare_environment()
+    from bench import report
+
+    rows = [
+        {
+            "model": r.model,
+            "profile": r.profile,
+            "folds": f"{r.folds_done}/{r.folds_planned}",
+            "train_images_per_fold": r.folds[0]["train_images"],
+            "test_images": r.test_images,
+            "test_accuracy_mean": r.test["accuracy"][0],
+            "test_accuracy_std": r.test["accuracy"][1],
+            "ensemble_accuracy": r.ensemble["accuracy"],
+            "train_seconds": r.train_seconds,
+            "images_per_second": r.images_per_second,
+        }
+        for r in report.load_reports(results_dir)
+    ]
+    summary = {
+        "command": "python benchmarks/training_run.py " + shlex.join(sys.argv[1:]),
+        "bench_command": shlex.join(["bench", "train", "--quiet", *train_arguments]),
+        "wall_seconds": wall_seconds,
+        "peak_rss_mib": peak_rss_mib,
+        "machine": {"cpu": devices.cpu_model(), "python": platform.python_version()},
+        "date": dt.date.today().isoformat(),
+        "models": rows,
+    }
+    out = HERE / "results" / arguments.name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
+    out.with_suffix(".md").write_text(_markdown(summary))
+    print(_markdown(summary))
+
+
+def _markdown(summary: dict) -> str:
+    lines = [
+        f"# {summary['bench_command']}",
+        "",
+        f"Wall time {summary['wall_seconds']:.0f} s, peak RSS {summary['peak_rss_mib']:.0f} MiB, "
+        f"on {summary['machine']['cpu']} ({summary['date']}).",
+        "",
+        "| model | profile | folds | train images/fold | test images | test accuracy | ensemble "
+        "| train s | images/s |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in summary["models"]:
+        lines.append(
+            f"| {row['model']} | {row['profile']} | {row['folds']} | "
+            f"{row['train_images_per_fold']:,} | {row['test_images']:,} | "
+            f"{row['test_accuracy_mean']:.4f} ± {row['test_accuracy_std']:.4f} | "
+            f"{row['ensemble_accuracy']:.4f} | {row['train_seconds']:.0f} | "
+            f"{row['images_per_second']:.0f} |"
+        )
+    lines += ["", f"Reproduce: `{summary['command']}`", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
