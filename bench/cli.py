@@ -45,6 +45,30 @@ ProfileOption = Annotated[
 ]
 
 
+OutOption = Annotated[
+    Path, typer.Option("--out", help="Folder the site is written to (replaced on every build).")
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="Absolute URL the site is published at (e.g. https://you.github.io/repo/); makes "
+        "the feed and canonical links absolute.",
+        show_default=False,
+    ),
+]
+
+ContentDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--content-dir",
+        help="Folder with index.md, models/<name>.md and reference_2021.yaml; default: the "
+        "repository's content/.",
+        show_default=False,
+    ),
+]
+
+
 def user_errors(command):
     """Show a BenchError as one line on stderr with exit status 1, never as a traceback."""
 
@@ -154,6 +178,7 @@ def train_command(
     ] = False,
 ) -> None:
     """Cross-validate models on Fashion-MNIST and store every fold under the results directory."""
+    _import_keras_stack()  # bench.workflow imports Keras: set its environment first
     from bench.workflow import TrainOptions
 
     options = TrainOptions(
@@ -162,6 +187,102 @@ def train_command(
         fresh=fresh, shard=shard, strategy=strategy,
     )  # fmt: skip
     run_training(options, quiet=quiet)
+
+
+@app.command("render")
+@user_errors
+def render_command(
+    results_dir: ResultsDirOption = Path("results"),
+    out: OutOption = Path("public"),
+    base_url: BaseUrlOption = None,
+    data_dir: DataDirOption = None,
+    content_dir: ContentDirOption = None,
+) -> None:
+    """Render the stored results as a static site (never trains)."""
+    from bench.site.build import render_site
+
+    site = render_site(
+        results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir
+    )
+    typer.echo(f"site written to {site}; preview it with `bench serve --out {out}`")
+
+
+@app.command("build-site")
+@user_errors
+def build_site_command(
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            help="Model to train (repeatable); default: the default set. See `bench models`.",
+            show_default=False,
+        ),
+    ] = None,
+    profile: ProfileOption = "auto",
+    folds: Annotated[
+        int | None, typer.Option(help="Override the profile's number of folds.", show_default=False)
+    ] = None,
+    epochs: Annotated[
+        int | None, typer.Option(help="Override the profile's epochs per fold.", show_default=False)
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Override the profile's batch size.", show_default=False)
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed for folds, subsets, initialisation, shuffling.")
+    ] = 0,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            help="Retrain folds already stored (old ones are moved to results/superseded/)."
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option(help="Log lines instead of a live progress display.")
+    ] = False,
+    data_dir: DataDirOption = None,
+    results_dir: ResultsDirOption = Path("results"),
+    out: OutOption = Path("public"),
+    base_url: BaseUrlOption = None,
+    content_dir: ContentDirOption = None,
+) -> None:
+    """Train whatever folds are missing, then render the site from all stored results."""
+    from bench.site.build import render_site
+    from bench.site.output import check_target
+
+    check_target(out)  # refuse a bad --out before hours of training, not after
+    _import_keras_stack()  # bench.workflow imports Keras: set its environment first
+    from bench.workflow import TrainOptions
+
+    options = TrainOptions(
+        models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
+        batch_size=batch_size, seed=seed, data_dir=data_dir, results_dir=results_dir,
+        fresh=fresh,
+    )  # fmt: skip
+    run_training(options, quiet=quiet)
+    site = render_site(
+        results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir
+    )
+    typer.echo(f"site written to {site}; preview it with `bench serve --out {out}`")
+
+
+@app.command("serve")
+@user_errors
+def serve_command(
+    out: Annotated[Path, typer.Option("--out", help="The built site to serve.")] = Path("public"),
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8000,
+) -> None:
+    """Serve the built site on http://127.0.0.1 until Ctrl-C."""
+    from bench.site.serve import make_server
+
+    server = make_server(out, port)
+    typer.echo(f"serving {out} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+    finally:
+        server.server_close()
 
 
 def run_training(options, *, quiet: bool) -> None:

@@ -105,7 +105,7 @@ def run(
             "origin": dataset.source.origin,
             "sha256": data_module.dataset_digests(),
         },
-        "git": environment.git_commit(Path.cwd()),
+        "git": environment.git_commit(Path(__file__).resolve().parent.parent),
         "started_at": started,
         "finished_at": None,
         "status": "running",

@@ -1,0 +1,1 @@
+"""The static site: figures and pages built from stored results."""

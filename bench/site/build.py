@@ -1,0 +1,56 @@
+"""Build the site in two phases: gather everything into a context, then write every file.
+
+The output is a pure function of the results, the content, the templates and the dataset: no
+build timestamps, sorted iteration everywhere, deterministic figures. Same inputs, same bytes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bench.errors import BenchError
+from bench.site import context, downloads, figures, output, pages
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+CONTENT_DIR = REPOSITORY_ROOT / "content"
+TEMPLATES_DIR = REPOSITORY_ROOT / "site_templates"
+STATIC_FILES = ("style.css",)
+
+
+def render_site(
+    results_dir: Path,
+    out_dir: Path,
+    *,
+    base_url: str | None = None,
+    data_dir: Path | None = None,
+    content_dir: Path | None = None,
+    templates_dir: Path | None = None,
+) -> Path:
+    """Render the stored results in ``results_dir`` as a static site in ``out_dir``.
+
+    ``content_dir`` and ``templates_dir`` default to the repository's ``content/`` and
+    ``site_templates/`` (beside the ``bench`` package, as in a clone or editable install).
+    """
+    content_dir = Path(content_dir or CONTENT_DIR)
+    templates_dir = Path(templates_dir or TEMPLATES_DIR)
+    if not (templates_dir / "base.html").is_file():
+        raise BenchError(
+            f"{templates_dir}: no site templates there; bench renders from a clone of the "
+            "repository or an editable install (pip install -e .)"
+        )
+    target = output.check_target(out_dir)  # refuse before the slow part, not after it
+    site = context.gather(
+        Path(results_dir), content_dir=content_dir, data_dir=data_dir, base_url=base_url
+    )
+    env = pages.make_environment(templates_dir)
+    with output.staged_output(target) as staging:
+        for page in site.pages:
+            pages.write_page(env, page.template, page.context, staging / page.path)
+        for job in site.figures:
+            figures.save(job.draw(), staging / job.path)
+        for name in STATIC_FILES:
+            shutil.copyfile(templates_dir / name, staging / name)
+        (staging / ".nojekyll").write_bytes(b"")  # serve files as they are, no Jekyll pass
+        downloads.export(site.downloads, site.table_csv, staging)
+    return target

@@ -1,0 +1,240 @@
+"""Phase one of the build: gather results, manifests, content and the dataset into plain data.
+
+Nothing here writes files or formats numbers. Pages get dicts of raw values (the template
+filters format them), figures get deferred drawing jobs, downloads get a list of files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench import data, report, results
+from bench.errors import BenchError
+from bench.site import content, downloads, figures, model_page, provenance
+from bench.site.jobs import FigureJob, PageJob, SiteContext
+from bench.site.model_page import model_href, summary_row
+
+SITE_NAME = "bench · Fashion-MNIST"
+FULL_PROFILE = "full"
+# Where generated blocks go in the write-up: (before|after, heading id, block). A block whose
+# heading is missing goes at the end, so an edited write-up still shows everything.
+INDEX_BLOCKS = (
+    ("after", "the-dataset", "gallery"),
+    ("before", "comparison-with-the-2021-write-up", "results"),
+    ("after", "comparison-with-the-2021-write-up", "comparison"),
+)
+GALLERY_PER_CLASS = 8
+
+
+def gather(
+    results_dir: Path, *, content_dir: Path, data_dir: Path | None, base_url: str | None
+) -> SiteContext:
+    """Read everything the site shows and turn it into page contexts and figure jobs."""
+    reports = report.load_reports(results_dir)
+    manifests = results.load_manifests(results_dir)
+    index = content.read_index(content_dir)
+    reference = content.read_reference(content_dir)
+    model_pages = {r.model: content.read_model_page(content_dir, r.model) for r in reports}
+    dataset = data.load_dataset(data_dir, allow_download=False)
+
+    base_url = normalise_base_url(base_url)
+    site = {
+        "name": SITE_NAME,
+        "author": index.meta["author"],
+        "base_url": base_url,
+        "models": [
+            {"name": r.model, "title": model_pages[r.model].meta["title"], "path": model_href(r)}
+            for r in reports
+        ],
+    }
+    rows = [summary_row(r) for r in reports]
+    files = downloads.result_files(results_dir, [r.model for r in reports])
+    jobs = dataset_figures(dataset)
+    pages = [
+        _page(
+            "index.html",
+            site,
+            shown=reports,
+            title=index.meta["title"],
+            description=index.meta["summary"],
+            blocks=content.place_blocks(index, INDEX_BLOCKS),
+            post={"date": index.meta["date"], "author": index.meta["author"]},
+            rows=rows,
+            gallery=gallery(dataset),
+            comparison=comparison(reference, rows),
+        ),
+        _page(
+            "reproducibility.html",
+            site,
+            shown=reports,
+            title="Reproducibility",
+            description="Run manifests, the commands that reproduce every number, and the raw "
+            "results for download.",
+            **provenance.reproducibility(reports, manifests, files),
+        ),
+        # GitHub Pages serves 404.html at any depth: only absolute links work there.
+        _page(
+            "404.html",
+            site,
+            title="Page not found",
+            description="There is no page at this address.",
+            root=base_url or "",
+        ),
+        _page(
+            "feed.xml",
+            site,
+            title=index.meta["title"],
+            description=index.meta["summary"],
+            feed=feed(index, manifests, base_url),
+        ),
+    ]
+    for r in reports:
+        values, model_jobs = model_page.model_context(r, model_pages[r.model], dataset)
+        meta = model_pages[r.model].meta
+        pages.append(
+            _page(
+                model_href(r),
+                site,
+                template="model.html",
+                shown=[r],
+                title=meta["title"],
+                description=meta["summary"],
+                root="../",
+                **values,
+            )
+        )
+        jobs += model_jobs
+    return SiteContext(tuple(pages), tuple(jobs), tuple(files), downloads.table_csv(rows))
+
+
+def _page(
+    path: str,
+    site: dict,
+    *,
+    title: str,
+    description: str,
+    template: str | None = None,
+    shown: Sequence[report.ModelReport] = (),
+    root: str = "",
+    **values,
+) -> PageJob:
+    """A page's context: the site, the page's own meta, the way back to the site root, and
+    the preview profiles among the results it shows (``template`` defaults to ``path``)."""
+    base_url = site["base_url"]
+    canonical = None
+    if base_url:
+        canonical = base_url if path == "index.html" else base_url + path
+    preview = sorted({r.profile for r in shown if r.profile != FULL_PROFILE})
+    page = {"title": title, "description": description, "path": path, "canonical": canonical}
+    context = {"site": site, "page": page, "root": root, "preview": preview, **values}
+    return PageJob(template or path, path, context)
+
+
+def normalise_base_url(base_url: str | None) -> str | None:
+    """``https://x.github.io/repo`` -> ``https://x.github.io/repo/``; empty means none."""
+    if not base_url:
+        return None
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise BenchError(
+            f"--base-url {base_url!r}: expected an absolute http(s) address such as "
+            "https://you.github.io/repo/"
+        )
+    return base_url.rstrip("/") + "/"
+
+
+def dataset_figures(dataset: data.FashionMNIST) -> list[FigureJob]:
+    names = dataset.class_names
+    train_images, train_labels = dataset.train_images, dataset.train_labels
+    return [
+        FigureJob("figures/dataset-examples.png",
+                  functools.partial(figures.class_examples, train_images, train_labels, names)),
+        FigureJob("figures/dataset-grid.png",
+                  functools.partial(figures.class_grid, train_images, train_labels, names,
+                                    per_class=GALLERY_PER_CLASS)),
+        FigureJob("figures/class-balance.svg",
+                  functools.partial(figures.class_balance, data.class_counts(train_labels),
+                                    data.class_counts(dataset.test_labels), names)),
+    ]  # fmt: skip
+
+
+def gallery(dataset: data.FashionMNIST) -> dict:
+    """Captions and alt text of the dataset figures."""
+    names = ", ".join(dataset.class_names)
+    train, test = data.class_counts(dataset.train_labels), data.class_counts(dataset.test_labels)
+    if len(set(train)) == 1 and len(set(test)) == 1:
+        balance = f"every class has {train[0]:,} training and {test[0]:,} test images"
+    else:
+        balance = (
+            f"classes have {min(train):,} to {max(train):,} training and "
+            f"{min(test):,} to {max(test):,} test images"
+        )
+    return {
+        "examples": {
+            "src": "figures/dataset-examples.png",
+            "alt": f"One training image of each of the ten classes: {names}.",
+        },
+        "grid": {
+            "src": "figures/dataset-grid.png",
+            "alt": f"The first {GALLERY_PER_CLASS} training images of each class, one row per "
+            "class, showing how much garments within a class vary.",
+        },
+        "balance": {
+            "src": "figures/class-balance.svg",
+            "alt": f"Bar chart of images per class in both splits: {balance}.",
+        },
+        "train_images": sum(train),
+        "test_images": sum(test),
+        "classes": len(dataset.class_names),
+    }
+
+
+def comparison(reference: dict, rows: list[dict]) -> dict:
+    """The 2021 table's rows beside our row for the same model (None where we have none)."""
+    ours = {row["name"]: row for row in rows}
+    matched = []
+    for theirs in reference["rows"]:
+        row = ours.get(theirs["model"])
+        matched.append(
+            {
+                "theirs": theirs,
+                "ours": row,
+                "accuracy_gain": row["accuracy"][0] - theirs["accuracy"] if row else None,
+            }
+        )
+    return {
+        "source": reference.get("source", {}),
+        "rows": matched,
+        "published": sorted(reference.get("published", []), key=lambda p: -p["accuracy"]),
+    }
+
+
+def feed(index: content.Page, manifests: list[dict], base_url: str | None) -> dict:
+    """One Atom entry, the write-up, updated when the post's date or the latest run is newer."""
+    published = dt.datetime.combine(index.meta["date"], dt.time(), tzinfo=dt.timezone.utc)
+    finished = [_utc(m["finished_at"]) for m in manifests if m.get("finished_at")]
+    # Without a base URL there is no absolute address: the ids are stable name-based UUIDs
+    # and the links are relative to the feed (see the README).
+    title = index.meta["title"]
+    return {
+        "id": f"{base_url}feed.xml" if base_url else _urn(f"{title} (feed)"),
+        "entry_id": base_url or _urn(title),
+        "self": f"{base_url}feed.xml" if base_url else "feed.xml",
+        "alternate": base_url or "index.html",
+        "published": published,
+        "updated": max([published, *finished]),
+    }
+
+
+def _utc(timestamp: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(timestamp)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _urn(name: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"

@@ -1,0 +1,70 @@
+"""The raw results published with the site: fold JSONs, test probabilities, run manifests,
+and the results table as CSV, under ``data/`` in the output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+from bench import results
+from bench.site.jobs import Download
+
+DATA_DIR = "data/results"
+CSV_PATH = "data/results.csv"
+# (CSV column, summary-row key); (mean, std) pairs become two columns.
+CSV_FIELDS = (
+    ("model", "name"), ("display_name", "display_name"), ("family", "family"),
+    ("profile", "profile"), ("folds_done", "folds_done"), ("folds_planned", "folds_planned"),
+    ("test_images", "test_images"), ("accuracy", "accuracy"),
+    ("precision_macro", "precision"), ("recall_macro", "recall"), ("f1_macro", "f1"),
+    ("keras2021_precision", "keras_precision"), ("keras2021_recall", "keras_recall"),
+    ("held_out_accuracy", "held_out_accuracy"), ("ensemble_accuracy", "ensemble_accuracy"),
+    ("parameters", "parameters"), ("train_seconds", "train_seconds"),
+    ("images_per_second", "images_per_second"),
+)  # fmt: skip
+
+
+def result_files(results_dir: Path, models: list[str]) -> list[Download]:
+    """The current folds of ``models`` (JSON and probabilities) and every run manifest.
+
+    Folds moved to ``superseded/`` are not published: no number on the site comes from them.
+    """
+    sources = []
+    for model in sorted(models):
+        for record in sorted((results_dir / model).glob("fold-*.json")):
+            sources += [record, record.with_suffix(".test.npz")]
+    sources += sorted((results_dir / results.RUNS_DIR).glob("*.json"))
+    return [
+        Download(
+            path, f"{DATA_DIR}/{path.relative_to(results_dir).as_posix()}", path.stat().st_size
+        )
+        for path in sources
+        if path.is_file()
+    ]
+
+
+def table_csv(rows: list[dict]) -> str:
+    """The results table, one model per line, full precision, means and stds in their own
+    columns."""
+    header, lines = [], [[] for _ in rows]
+    for column, key in CSV_FIELDS:
+        paired = bool(rows) and isinstance(rows[0][key], tuple)
+        header += [f"{column}_mean", f"{column}_std"] if paired else [column]
+        for line, row in zip(lines, rows, strict=True):
+            line += list(row[key]) if paired else [row[key]]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(lines)
+    return buffer.getvalue()
+
+
+def export(downloads: tuple[Download, ...], csv_text: str, site_dir: Path) -> None:
+    for download in downloads:
+        target = site_dir / download.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(download.source, target)
+    (site_dir / CSV_PATH).parent.mkdir(parents=True, exist_ok=True)
+    (site_dir / CSV_PATH).write_bytes(csv_text.encode("utf-8"))

@@ -1,0 +1,186 @@
+"""The context of one model's page: its prose, layer table, scores and figure jobs."""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+
+import numpy as np
+
+from bench import data, metrics
+from bench.errors import BenchError
+from bench.report import ModelReport
+from bench.site import content, figures
+from bench.site.jobs import FigureJob
+
+# Generated blocks around the model page's own headings (see context.place_blocks).
+MODEL_BLOCKS = (
+    ("after", "architecture", "layers"),
+    ("before", "citation", "measurements"),
+)
+MISCLASSIFIED_SHOWN = 24
+CONFUSED_PAIRS_SHOWN = 5
+
+
+def model_context(
+    report: ModelReport, page: content.Page, dataset: data.FashionMNIST
+) -> tuple[dict, list[FigureJob]]:
+    """Values for model.html, and the jobs that draw the figures it shows."""
+    names = dataset.class_names
+    folder = f"figures/{report.model}"
+    histories = [record["history"] for record in report.folds]
+    confusion = report.ensemble["confusion"]
+    wrong = misclassified(report, dataset)
+    fold_accuracies = [record["test"]["accuracy"] for record in report.folds]
+    subject = f"test images, ensemble of {report.folds_done} fold models"
+    # name -> (file, drawing, alt text)
+    planned = {
+        "confusion": (
+            f"{folder}/confusion.svg",
+            functools.partial(figures.confusion_matrix, confusion, names),
+            figures.describe_confusion(confusion, names, subject=subject),
+        ),
+        "curves": (
+            f"{folder}/learning-curves.svg",
+            functools.partial(figures.learning_curves, histories),
+            figures.describe_learning_curves(histories),
+        ),
+        "fold_scores": (
+            f"{folder}/fold-scores.svg",
+            functools.partial(figures.fold_scores, fold_accuracies, report.ensemble["accuracy"]),
+            fold_scores_alt(fold_accuracies, report.ensemble["accuracy"]),
+        ),
+    }
+    if wrong["count"]:
+        planned["misclassified"] = (
+            f"{folder}/misclassified.png",
+            functools.partial(
+                figures.misclassified_grid, wrong["images"], wrong["true"], wrong["predicted"],
+                names,
+            ),
+            misclassified_alt(wrong, names),
+        )  # fmt: skip
+    values = {
+        "blocks": content.place_blocks(page, MODEL_BLOCKS),
+        "model": {
+            **summary_row(report),
+            "layers": report.folds[0].get("architecture", []),
+            "epochs": report.folds[0].get("epochs"),
+            "batch_size": report.folds[0].get("batch_size"),
+            "confused_pairs": confused_pairs(confusion, names),
+            "per_class": per_class_rows(report.ensemble["per_class"], names),
+            "folds": [fold_row(record) for record in report.folds],
+            "misclassified_count": wrong["count"],
+            "misclassified_shown": len(wrong["true"]),
+        },
+        "figures": {
+            "misclassified": None,
+            **{name: {"src": path, "alt": alt} for name, (path, _, alt) in planned.items()},
+        },
+    }
+    return values, [FigureJob(path, draw) for path, draw, _ in planned.values()]
+
+
+def model_href(r: ModelReport) -> str:
+    return f"models/{r.model}.html"
+
+
+def summary_row(r: ModelReport) -> dict:
+    """One model's line of the results table (and of results.csv)."""
+    return {
+        "name": r.model,
+        "display_name": r.display_name,
+        "family": r.family,
+        "href": model_href(r),
+        "profile": r.profile,
+        "folds_done": r.folds_done,
+        "folds_planned": r.folds_planned,
+        "test_images": r.test_images,
+        "accuracy": r.test["accuracy"],
+        "precision": r.test["precision_macro"],
+        "recall": r.test["recall_macro"],
+        "f1": r.test["f1_macro"],
+        "keras_precision": r.test["keras2021_precision"],
+        "keras_recall": r.test["keras2021_recall"],
+        "held_out_accuracy": r.cv["accuracy"],
+        "ensemble_accuracy": r.ensemble["accuracy"],
+        "parameters": r.parameters,
+        "train_seconds": r.train_seconds,
+        "images_per_second": r.images_per_second,
+    }
+
+
+def misclassified(report: ModelReport, dataset: data.FashionMNIST) -> dict:
+    """The ensemble's most confident mistakes on the test images, most confident first."""
+    predictions = report.predictions
+    if predictions.indices.size and predictions.indices.max() >= len(dataset.test_images):
+        raise BenchError(
+            f"{report.model}: results refer to test image {predictions.indices.max()}, but the "
+            f"dataset in {dataset.source.directory} has only {len(dataset.test_images)}"
+        )
+    wrong = np.flatnonzero(predictions.predicted != predictions.labels)
+    confidence = predictions.probabilities[wrong, predictions.predicted[wrong]]
+    # Ties (float16 probabilities) fall back to the test-image index, so the choice is stable.
+    order = wrong[np.lexsort((predictions.indices[wrong], -confidence))][:MISCLASSIFIED_SHOWN]
+    return {
+        "images": dataset.test_images[predictions.indices[order]],
+        "true": predictions.labels[order].astype(int).tolist(),
+        "predicted": predictions.predicted[order].astype(int).tolist(),
+        "count": int(wrong.size),
+    }
+
+
+def confused_pairs(confusion: list[list[int]], names: tuple[str, ...]) -> list[dict]:
+    totals = np.asarray(confusion).sum(axis=1)
+    return [
+        {
+            "true": names[true],
+            "predicted": names[predicted],
+            "count": count,
+            "share": count / totals[true] if totals[true] else 0.0,
+        }
+        for true, predicted, count in metrics.most_confused_pairs(confusion, CONFUSED_PAIRS_SHOWN)
+    ]
+
+
+def per_class_rows(per_class: dict, names: tuple[str, ...]) -> list[dict]:
+    return [
+        {
+            "name": name,
+            "precision": per_class["precision"][label],
+            "recall": per_class["recall"][label],
+            "f1": per_class["f1"][label],
+            "support": per_class["support"][label],
+        }
+        for label, name in enumerate(names)
+    ]
+
+
+def fold_row(record: dict) -> dict:
+    return {
+        "fold": record["fold"] + 1,
+        "held_out_accuracy": record["cv"]["accuracy"],
+        "test_accuracy": record["test"]["accuracy"],
+        "f1": record["test"]["f1_macro"],
+        "train_seconds": record["train_seconds"],
+        "images_per_second": record["images_per_second"],
+    }
+
+
+def misclassified_alt(wrong: dict, names: tuple[str, ...]) -> str:
+    shown = len(wrong["true"])
+    counts = Counter(zip(wrong["true"], wrong["predicted"], strict=True))
+    (true, predicted), count = min(counts.items(), key=lambda item: (-item[1], item[0]))
+    return (
+        f"{shown} of the {wrong['count']:,} misclassified test images, each titled with its "
+        f"true and predicted class; the most frequent mix-up among them is {names[true]} "
+        f"predicted as {names[predicted]} ({count} image{'s' * (count != 1)})."
+    )
+
+
+def fold_scores_alt(accuracies: list[float], ensemble: float) -> str:
+    return (
+        f"Test accuracy of each of the {len(accuracies)} fold models, from "
+        f"{100 * min(accuracies):.2f}% to {100 * max(accuracies):.2f}%, beside the ensemble of "
+        f"all of them at {100 * ensemble:.2f}%."
+    )

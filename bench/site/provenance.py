@@ -1,0 +1,166 @@
+"""The context of the reproducibility page: run manifests, commands, downloadable results."""
+
+from __future__ import annotations
+
+import shlex
+from itertools import groupby
+
+from bench import config
+from bench.errors import BenchError
+from bench.report import ModelReport
+from bench.site.downloads import CSV_PATH, DATA_DIR
+from bench.site.jobs import Download
+from bench.site.model_page import model_href
+
+
+def reproducibility(
+    reports: list[ModelReport], manifests: list[dict], files: list[Download]
+) -> dict:
+    published = {download.path for download in files}
+    return {
+        "runs": [run_row(manifest, published) for manifest in manifests],
+        "commands": reproduce_commands(reports),
+        "sources": [model_source(report) for report in reports],
+        "downloads": download_groups(files),
+        "csv": CSV_PATH,
+    }
+
+
+def run_row(manifest: dict, published: set[str]) -> dict:
+    """A run manifest as the page shows it (tolerant of keys an older bench did not write)."""
+    run_config = manifest.get("config") or {}
+    environment = manifest.get("environment") or {}
+    dataset = manifest.get("dataset") or {}
+    git = manifest.get("git")
+    manifest_path = f"{DATA_DIR}/runs/{manifest.get('run_id')}.json"
+    return {
+        "run_id": manifest.get("run_id", "?"),
+        "profile": manifest.get("profile", "?"),
+        "status": manifest.get("status", "?"),
+        "started_at": manifest.get("started_at"),
+        "finished_at": manifest.get("finished_at"),
+        "seed": run_config.get("seed"),
+        "strategy": run_config.get("strategy"),
+        "shard": "/".join(str(part) for part in manifest.get("shard", [0, 1])),
+        "command": shlex.join(manifest.get("command") or []),
+        "host": manifest.get("host"),
+        "git": {"commit": git["commit"], "dirty": git.get("dirty", False)} if git else None,
+        "versions": sorted((environment.get("versions") or {}).items()),
+        "os": environment.get("os"),
+        "cpu": environment.get("cpu"),
+        "gpus": list(environment.get("gpus") or []),
+        "device": environment.get("device"),
+        "backend": environment.get("backend"),
+        "mixed_precision": environment.get("mixed_precision"),
+        "dataset_source": dataset.get("source"),
+        "dataset_origin": dataset.get("origin"),
+        "digests": sorted((dataset.get("sha256") or {}).items()),
+        "plans": [plan_row(name, plan) for name, plan in run_config.get("plans", [])],
+        "planned": len(manifest.get("planned") or []),
+        "trained": len(manifest.get("trained") or []),
+        "manifest": manifest_path if manifest_path in published else None,
+    }
+
+
+def plan_row(model: str, plan: dict) -> dict:
+    recipe = plan.get("recipe", {})
+    augmentation = recipe.get("augmentation") or {}
+    return {
+        "model": model,
+        "folds": plan.get("folds"),
+        "train_images": plan.get("train_images"),
+        "test_images": plan.get("test_images"),
+        "epochs": recipe.get("epochs"),
+        "batch_size": recipe.get("batch_size"),
+        "optimizer": recipe.get("optimizer"),
+        "learning_rate": recipe.get("learning_rate"),
+        "weight_decay": recipe.get("weight_decay"),
+        "warmup_epochs": recipe.get("warmup_epochs"),
+        "label_smoothing": recipe.get("label_smoothing"),
+        # Only the transforms in use: a flag that is on, or an amount above zero.
+        "augmentation": [
+            {"name": name.replace("_", " "), "amount": None if value is True else value}
+            for name, value in sorted(augmentation.items())
+            if value
+        ],
+    }
+
+
+def reproduce_commands(reports: list[ModelReport]) -> list[dict]:
+    """`bench build-site` commands that retrain every model's stored folds, one per config."""
+    groups: dict[tuple, list[str]] = {}
+    for report in reports:
+        record = report.folds[0]
+        flags, exact = _overrides(report.model, record)
+        groups.setdefault((report.profile, record["seed"], flags, exact), []).append(report.model)
+    commands = []
+    for (profile, seed, flags, exact), models in sorted(groups.items()):
+        arguments = ["bench", "build-site", "--profile", profile, "--seed", str(seed), *flags]
+        for model in sorted(models):
+            arguments += ["--model", model]
+        commands.append(
+            {"profile": profile, "seed": seed, "command": shlex.join(arguments), "exact": exact}
+        )
+    return commands
+
+
+def _overrides(model: str, record: dict) -> tuple[tuple[str, ...], bool]:
+    """Command-line overrides that turn the profile's plan into the stored one, and whether
+    they reproduce the stored config exactly (False when the profile itself has changed)."""
+    stored = record.get("config", {}).get("plan", {})
+    try:
+        default = config.build_config(record["profile"], (model,), seed=record["seed"])
+    except (BenchError, KeyError):
+        return (), False
+    plan = default.plan(model)
+    values = {
+        "--folds": (stored.get("folds"), plan.folds),
+        "--epochs": (stored.get("recipe", {}).get("epochs"), plan.recipe.epochs),
+        "--batch-size": (stored.get("recipe", {}).get("batch_size"), plan.recipe.batch_size),
+    }
+    changed = {
+        flag: mine for flag, (mine, default_value) in values.items() if mine != default_value
+    }
+    flags = tuple(part for flag, value in changed.items() for part in (flag, str(value)))
+    rebuilt = config.build_config(
+        record["profile"], (model,), seed=record["seed"],
+        folds=changed.get("--folds"), epochs=changed.get("--epochs"),
+        batch_size=changed.get("--batch-size"),
+    )  # fmt: skip
+    return flags, rebuilt.fold_key(model) == record.get("fold_key")
+
+
+def model_source(report: ModelReport) -> dict:
+    """Where one model's numbers come from: profile, seed, folds, device, runs."""
+    first = report.folds[0]
+    return {
+        "name": report.model,
+        "display_name": report.display_name,
+        "href": model_href(report),
+        "profile": report.profile,
+        "seed": first.get("seed"),
+        "folds_done": report.folds_done,
+        "folds_planned": report.folds_planned,
+        "fold_key": first.get("fold_key"),
+        "device": first.get("device"),
+        "backend": first.get("backend"),
+        "mixed_precision": first.get("mixed_precision"),
+        "run_ids": sorted({record.get("run_id", "?") for record in report.folds}),
+    }
+
+
+def download_groups(files: list[Download]) -> list[dict]:
+    """Published files grouped by their folder (one per model, then ``runs``)."""
+
+    def folder(download: Download) -> str:
+        return download.path.removeprefix(f"{DATA_DIR}/").split("/")[0]
+
+    return [
+        {
+            "name": name,
+            "files": [
+                {"href": d.path, "name": d.path.rsplit("/", 1)[-1], "size": d.size} for d in group
+            ],
+        }
+        for name, group in groupby(files, key=folder)
+    ]

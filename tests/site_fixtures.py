@@ -1,0 +1,208 @@
+"""Fixture results for the site: fold records, probabilities and a run manifest, no training.
+
+The records carry every key that bench.engine and bench.training write, with scores computed
+by bench.metrics from made-up probabilities, so the site reads them exactly as real results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench import config, data, idx, metrics, results
+from tests.conftest import write_dataset
+
+# A small dataset: every class present, the test split large enough for 50-image subsets.
+SITE_COUNTS = {"train": 100, "test": 100}
+
+# model -> (display name, family, skill): a higher skill gives a higher accuracy, so the
+# order of the results table is known in advance.
+MODELS = {
+    "resnet34": ("ResNet-34", "CNN", 3.0),
+    "alexnet": ("AlexNet", "CNN", 2.4),
+    "lstm": ("LSTM", "RNN", 1.8),
+    "lenet5": ("LeNet-5", "CNN", 1.2),
+}
+LAYERS = (
+    ("image", "InputLayer", [None, 28, 28, 1], 0),
+    ("C1", "Conv2D", [None, 28, 28, 6], 156),
+    ("S2", "AveragePooling2D", [None, 14, 14, 6], 0),
+    ("flatten", "Flatten", [None, 1176], 0),
+    ("F6", "Dense", [None, 84], 98_868),
+    ("output", "Dense", [None, 10], 850),
+)
+EPOCHS = 3
+STARTED = "2026-11-28T09:00:00+00:00"
+FINISHED = "2026-11-28T09:42:10+00:00"
+
+
+def synthetic_site_arrays(seed: int = 1) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for spec in data.FILES:
+        count = SITE_COUNTS[spec.split]
+        if spec.kind == "images":
+            arrays[spec.name] = rng.integers(0, 256, size=(count, 28, 28), dtype=np.uint8)
+        else:
+            arrays[spec.name] = (np.arange(count) % 10).astype(np.uint8)
+    return arrays
+
+
+def install_site_dataset(directory: Path, monkeypatch) -> tuple[Path, dict[str, np.ndarray]]:
+    """Write the small dataset and make bench.data expect exactly its counts and digests."""
+    arrays = synthetic_site_arrays()
+    specs = tuple(
+        replace(
+            spec,
+            count=SITE_COUNTS[spec.split],
+            sha256=hashlib.sha256(idx.encode(arrays[spec.name])).hexdigest(),
+        )
+        for spec in data.FILES
+    )
+    monkeypatch.setattr(data, "FILES", specs)
+    return write_dataset(directory, arrays), arrays
+
+
+def write_results(
+    results_dir: Path,
+    test_labels: np.ndarray,
+    *,
+    models: tuple[str, ...] = ("lenet5", "lstm", "resnet34"),
+    profile: str = "quick",
+    folds: int = 2,
+    test_images: int = 50,
+    seed: int = 0,
+    run_id: str = "2026-11-28T090000-a1b2c3",
+) -> Path:
+    """Store ``folds`` folds of every model in ``models`` and one manifest; returns the dir."""
+    run_config = config.build_config(profile, models, seed=seed)
+    rng = np.random.default_rng(seed)
+    indices = np.sort(rng.choice(len(test_labels), size=test_images, replace=False))
+    labels = test_labels[indices].astype(np.int64)
+    trained = []
+    for model in models:
+        # Noise shared by a model's folds, so their ensemble still makes mistakes.
+        shared = rng.normal(size=(len(labels), 10))
+        for fold in range(folds):
+            record, predictions = fold_record(
+                model, fold, folds, indices, labels, shared, rng, run_config, run_id
+            )
+            results.write_fold(results_dir, record, predictions)
+            trained.append([model, fold])
+    results.write_manifest(results_dir, manifest(run_config, run_id, trained))
+    return results_dir
+
+
+def fold_record(model, fold, folds, indices, labels, shared, rng, run_config, run_id):
+    display_name, family, skill = MODELS[model]
+    logits = shared + 0.6 * rng.normal(size=shared.shape)
+    logits[np.arange(len(labels)), labels] += skill + 0.1 * fold
+    probabilities = metrics.softmax(logits).astype(np.float32)
+    predicted = probabilities.argmax(axis=1)
+    held_labels = np.arange(40) % 10
+    held_predicted = np.where(rng.random(40) < 0.7, held_labels, (held_labels + 1) % 10)
+    train_seconds = 12.5 + 3 * fold + skill
+    epochs = np.arange(1, EPOCHS + 1)
+    record = {
+        "kind": "fold",
+        "model": model,
+        "display_name": display_name,
+        "family": family,
+        "fold": fold,
+        "folds": folds,
+        "profile": run_config.profile,
+        "seed": run_config.seed,
+        "fold_key": run_config.fold_key(model),
+        "config": run_config.fold_config(model),
+        "run_id": run_id,
+        "device": "cpu",
+        "backend": "tensorflow",
+        "mixed_precision": "float32",
+        "strategy": "default",
+        "parameters": sum(layer[3] for layer in LAYERS),
+        "architecture": [
+            {"name": name, "type": kind, "output_shape": shape, "parameters": parameters}
+            for name, kind, shape, parameters in LAYERS
+        ],
+        "train_images": 80,
+        "held_out_images": 40,
+        "test_images": len(labels),
+        "epochs": EPOCHS,
+        "batch_size": 16,
+        "epoch_seconds": [train_seconds / EPOCHS] * EPOCHS,
+        "train_seconds": train_seconds,
+        "images_per_second": EPOCHS * 80 / train_seconds,
+        "history": {
+            "loss": (2.0 / epochs).tolist(),
+            "accuracy": (0.5 + 0.1 * epochs).tolist(),
+            "val_loss": (2.2 / epochs + 0.05 * fold).tolist(),
+            "val_accuracy": (0.45 + 0.09 * epochs).tolist(),
+            "learning_rate": [0.002, 0.001, 0.0],
+        },
+        "cv": metrics.summary_scores(held_labels, held_predicted),
+        "test": {
+            **metrics.summary_scores(labels, predicted),
+            **metrics.keras2021_precision_recall(labels, probabilities),
+            "per_class": metrics.per_class_scores(labels, predicted),
+            "confusion": metrics.confusion_counts(labels, predicted),
+        },
+        "finished_at": FINISHED,
+    }
+    return record, results.TestPredictions(indices.astype(np.int32), labels, probabilities)
+
+
+def manifest(run_config: config.RunConfig, run_id: str, trained: list) -> dict:
+    return {
+        "kind": "run",
+        "run_id": run_id,
+        "profile": run_config.profile,
+        "config": run_config.as_dict(),
+        "shard": [0, 1],
+        "fresh": False,
+        "command": ["bench", "train", "--profile", run_config.profile],
+        "host": "fixture-host",
+        "environment": {
+            "versions": {"python": "3.12.0", "keras": "3.15.0", "numpy": "2.4.0"},
+            "os": "Linux-6.1-x86_64",
+            "cpu": "Fixture CPU @ 2.0GHz",
+            "gpus": [],
+            "device": "cpu",
+            "backend": "tensorflow",
+            "mixed_precision": "float32",
+        },
+        "dataset": {
+            "source": "/usr/share/datasets/fashion-mnist",
+            "origin": "system package",
+            "sha256": data.dataset_digests(),
+        },
+        "git": {"commit": "0123456789abcdef0123456789abcdef01234567", "dirty": False},
+        "started_at": STARTED,
+        "finished_at": FINISHED,
+        "status": "completed",
+        "planned": trained,
+        "trained": trained,
+    }
+
+
+def build_fixture_site(
+    root: Path,
+    *,
+    out_name: str = "public",
+    base_url: str | None = None,
+    **result_options,
+) -> Path:
+    """Write a dataset and fixture results under ``root`` (once) and render them into
+    ``root / out_name``; usable from fixtures of any scope."""
+    from bench.site.build import render_site
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+        directory, arrays = install_site_dataset(root / "fashion", patch)
+        results_dir = root / "results"
+        if not results_dir.exists():
+            write_results(results_dir, arrays["t10k-labels-idx1-ubyte"], **result_options)
+        return render_site(results_dir, root / out_name, data_dir=directory, base_url=base_url)

@@ -1,0 +1,174 @@
+"""Gathering: page contexts, model pages, provenance and downloads from fixture results."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench import data, report
+from bench.errors import BenchError
+from bench.site import content, context, downloads, model_page, provenance
+from tests.site_fixtures import install_site_dataset, write_results
+
+CONTENT = Path(__file__).resolve().parents[1] / "content"
+
+
+@pytest.fixture
+def stored(tmp_path, monkeypatch):
+    """(results dir, dataset dir, dataset) with three quick-profile models of two folds."""
+    directory, arrays = install_site_dataset(tmp_path / "fashion", monkeypatch)
+    results_dir = write_results(tmp_path / "results", arrays["t10k-labels-idx1-ubyte"])
+    return results_dir, directory, data.load_dataset(directory)
+
+
+def test_gather_pages_and_figures(stored):
+    results_dir, directory, _ = stored
+    site = context.gather(results_dir, content_dir=CONTENT, data_dir=directory, base_url=None)
+    assert [page.path for page in site.pages] == [
+        "index.html", "reproducibility.html", "404.html", "feed.xml",
+        "models/resnet34.html", "models/lstm.html", "models/lenet5.html",
+    ]  # fmt: skip
+    paths = [job.path for job in site.figures]
+    assert len(paths) == len(set(paths)) == 3 + 3 * 4
+    index = site.pages[0].context
+    assert [row["name"] for row in index["rows"]] == ["resnet34", "lstm", "lenet5"]
+    assert index["preview"] == ["quick"] and index["root"] == ""
+    assert site.pages[4].context["root"] == "../"
+
+
+def test_gather_requires_a_page_for_every_model(stored, tmp_path):
+    results_dir, directory, _ = stored
+    partial_content = tmp_path / "content"
+    (partial_content / "models").mkdir(parents=True)
+    for name in ("index.md", "reference_2021.yaml", "models/lenet5.md", "models/lstm.md"):
+        (partial_content / name).write_bytes((CONTENT / name).read_bytes())
+    with pytest.raises(BenchError, match=r"content/models/resnet34\.md: missing"):
+        context.gather(results_dir, content_dir=partial_content, data_dir=directory, base_url=None)
+
+
+def test_gather_refuses_results_from_another_test_set(stored, tmp_path):
+    results_dir, directory, _ = stored
+    bigger = write_results(tmp_path / "big", np.arange(10_000) % 10, models=("lenet5",))
+    with pytest.raises(BenchError, match="results refer to test image"):
+        context.gather(bigger, content_dir=CONTENT, data_dir=directory, base_url=None)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [(None, None), ("", None), ("https://a.github.io/b", "https://a.github.io/b/"),
+     ("https://a.github.io/b/", "https://a.github.io/b/")],
+)  # fmt: skip
+def test_normalise_base_url(given, expected):
+    assert context.normalise_base_url(given) == expected
+
+
+@pytest.mark.parametrize("given", ["example.com/repo", "/repo/", "https://x.io/?a=1", "ftp://x"])
+def test_bad_base_url_is_refused(given):
+    with pytest.raises(BenchError, match="--base-url"):
+        context.normalise_base_url(given)
+
+
+def test_feed_updated_by_the_latest_run():
+    index = content.read_index(CONTENT)
+    feed = context.feed(index, [{"finished_at": "2027-01-02T03:04:05+00:00"}], None)
+    assert feed["updated"] == dt.datetime(2027, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    assert feed["published"].date() == index.meta["date"]
+    assert feed["id"] != feed["entry_id"] and feed["id"].startswith("urn:uuid:")
+
+
+def test_comparison_pairs_2021_rows_with_ours(stored):
+    results_dir, _, _ = stored
+    rows = [model_page.summary_row(r) for r in report.load_reports(results_dir)]
+    table = context.comparison(content.read_reference(CONTENT), rows)
+    matched = {row["theirs"]["model"]: row for row in table["rows"]}
+    assert matched["alexnet"]["ours"] is None
+    resnet = matched["resnet34"]
+    assert resnet["accuracy_gain"] == pytest.approx(resnet["ours"]["accuracy"][0] - 0.9111)
+    assert [p["accuracy"] for p in table["published"]] == sorted(
+        (p["accuracy"] for p in table["published"]), reverse=True
+    )
+
+
+def test_misclassified_are_the_most_confident_mistakes(stored):
+    results_dir, _, dataset = stored
+    lenet = next(r for r in report.load_reports(results_dir) if r.model == "lenet5")
+    wrong = model_page.misclassified(lenet, dataset)
+    predictions = lenet.predictions
+    mistakes = np.flatnonzero(predictions.predicted != predictions.labels)
+    assert wrong["count"] == len(mistakes)
+    assert len(wrong["true"]) == min(len(mistakes), model_page.MISCLASSIFIED_SHOWN)
+    assert all(t != p for t, p in zip(wrong["true"], wrong["predicted"], strict=True))
+    first = mistakes[
+        np.argmax(predictions.probabilities[mistakes, predictions.predicted[mistakes]])
+    ]
+    np.testing.assert_array_equal(
+        wrong["images"][0], dataset.test_images[predictions.indices[first]]
+    )
+
+
+def test_confused_pairs_carry_names_and_shares():
+    confusion = np.diag([10] * 10)
+    confusion[6, 0] = 5
+    pairs = model_page.confused_pairs(confusion.tolist(), data.CLASS_NAMES)
+    assert pairs == [{"true": "Shirt", "predicted": "T-shirt/top", "count": 5, "share": 5 / 15}]
+
+
+def test_reproduce_command_is_exact_for_profile_defaults(stored):
+    results_dir, _, _ = stored
+    commands = provenance.reproduce_commands(report.load_reports(results_dir))
+    assert commands == [
+        {
+            "profile": "quick",
+            "seed": 0,
+            "command": "bench build-site --profile quick --seed 0 --model lenet5 --model lstm "
+            "--model resnet34",
+            "exact": True,
+        }
+    ]
+
+
+def test_reproduce_command_carries_overrides(tmp_path):
+    results_dir = write_results(tmp_path / "results", np.arange(100) % 10, models=("lenet5",))
+    path = results_dir / "lenet5" / "fold-00.json"
+    for fold_path in (path, path.with_name("fold-01.json")):
+        record = json.loads(fold_path.read_text())
+        record["config"]["plan"]["recipe"]["epochs"] = 2
+        fold_path.write_text(json.dumps(record))
+    (command,) = provenance.reproduce_commands(report.load_reports(results_dir))
+    assert "--epochs 2 --model lenet5" in command["command"]
+    assert command["exact"] is False  # the fold key was computed for the unedited config
+
+
+def test_run_rows_tolerate_sparse_manifests():
+    row = provenance.run_row({"run_id": "r1"}, published=set())
+    assert row["run_id"] == "r1" and row["git"] is None and row["manifest"] is None
+    assert row["plans"] == [] and row["versions"] == []
+
+
+def test_csv_has_one_line_per_model_with_mean_and_std(stored):
+    results_dir, _, _ = stored
+    rows = [model_page.summary_row(r) for r in report.load_reports(results_dir)]
+    table = list(csv.DictReader(io.StringIO(downloads.table_csv(rows))))
+    assert [line["model"] for line in table] == ["resnet34", "lstm", "lenet5"]
+    assert float(table[0]["accuracy_mean"]) == rows[0]["accuracy"][0]
+    assert float(table[0]["accuracy_std"]) == rows[0]["accuracy"][1]
+
+
+def test_result_files_skip_superseded(stored):
+    results_dir, _, _ = stored
+    (results_dir / "superseded" / "x" / "lenet5").mkdir(parents=True)
+    (results_dir / "superseded" / "x" / "lenet5" / "fold-00.json").write_text("{}")
+    files = downloads.result_files(results_dir, ["lenet5"])
+    assert [f.path for f in files] == [
+        "data/results/lenet5/fold-00.json", "data/results/lenet5/fold-00.test.npz",
+        "data/results/lenet5/fold-01.json", "data/results/lenet5/fold-01.test.npz",
+        "data/results/runs/2026-11-28T090000-a1b2c3.json",
+    ]  # fmt: skip
+    groups = provenance.download_groups(files)
+    assert [group["name"] for group in groups] == ["lenet5", "runs"]

@@ -1,0 +1,62 @@
+"""Template filters and the page writer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import jinja2
+import pytest
+
+from bench.site import pages
+
+FILTER_CASES = [
+    ("pct", (0.91114,), {}, "91.11%"),
+    ("pct", (0.835,), {"digits": 1}, "83.5%"),
+    ("pct", (0.9,), {"unit": ""}, "90.00"),
+    ("pm", ((0.91114, 0.00213),), {}, "91.11 ± 0.21%"),
+    ("pm", ((0.5, 0.0),), {"unit": ""}, "50.00 ± 0.00"),
+    ("points", (0.012,), {}, "+1.20 pts"),
+    ("points", (-0.2057,), {}, "−20.57 pts"),
+    ("num", (61706,), {}, "61,706"),
+    ("num", (1234.567,), {"digits": 1}, "1,234.6"),
+    ("seconds", (0.8412,), {}, "0.84 s"),
+    ("seconds", (42.4,), {}, "42 s"),
+    ("seconds", (185.0,), {}, "3 min 05 s"),
+    ("seconds", (7440.0,), {}, "2 h 04 min"),
+    ("shape", ([None, 14, 14, 6],), {}, "14 × 14 × 6"),
+    ("shape", ([[None, 28, 28], [None, 10]],), {}, "28 × 28, 10"),
+    ("long_date", (dt.date(2026, 11, 29),), {}, "29 November 2026"),
+    ("isodate", (dt.date(2026, 1, 5),), {}, "2026-01-05"),
+    ("timestamp", ("2026-11-29T11:34:22+01:00",), {}, "2026-11-29 10:34 UTC"),
+    ("timestamp", (None,), {}, "—"),
+    ("rfc3339", (dt.datetime(2026, 11, 29, tzinfo=dt.timezone.utc),), {}, "2026-11-29T00:00:00Z"),
+    ("filesize", (812,), {}, "812 B"),
+    ("filesize", (14_200,), {}, "14.2 kB"),
+    ("filesize", (3_100_000,), {}, "3.1 MB"),
+    ("g", (0.0005,), {}, "0.0005"),
+    ("g", (1e-5,), {}, "1e-05"),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs", "expected"), FILTER_CASES)
+def test_filters(name, args, kwargs, expected):
+    assert pages.FILTERS[name](*args, **kwargs) == expected
+
+
+@pytest.fixture
+def env(tmp_path):
+    (tmp_path / "page.html").write_text("<p>{{ text }} {{ value|pct }}</p>\n")
+    (tmp_path / "strict.html").write_text("{{ missing }}")
+    return pages.make_environment(tmp_path)
+
+
+def test_write_page_escapes_and_writes_utf8(env, tmp_path):
+    path = pages.write_page(
+        env, "page.html", {"text": "<b>α</b>", "value": 0.5}, tmp_path / "out" / "a.html"
+    )
+    assert path.read_bytes() == "<p>&lt;b&gt;α&lt;/b&gt; 50.00%</p>\n".encode()
+
+
+def test_undefined_names_fail(env, tmp_path):
+    with pytest.raises(jinja2.UndefinedError):
+        pages.write_page(env, "strict.html", {}, tmp_path / "x.html")
