@@ -20,6 +20,8 @@ from bench.data import FILES, FashionMNIST, class_counts
 from bench.download import ProgressCallback
 
 console = Console()
+if not console.is_terminal:  # logs and pipes: wide enough that tables are not truncated
+    console.width = max(console.width, 120)
 
 
 @contextlib.contextmanager
@@ -76,7 +78,7 @@ def print_models() -> None:
         paper = f"{first} ({spec.citation.year}): {spec.citation.title}"
         table.add_row(spec.name, spec.family, str(spec.year),
                       f"{spec.parameters:,}", default, paper)  # fmt: skip
-    console.print(table, width=max(console.width, 110))
+    console.print(table)
 
 
 def print_reports(reports) -> None:
@@ -93,4 +95,4 @@ def print_reports(reports) -> None:
             f"{report.ensemble['accuracy']:.4f}", f"{held[0]:.4f}",
             f"{report.train_seconds:.0f} s",
         )  # fmt: skip
-    console.print(table, width=max(console.width, 120))
+    console.print(table)

@@ -68,7 +68,10 @@ def detect() -> Device:
             with contextlib.suppress(RuntimeError):  # already initialised: growth is fixed
                 tf.config.experimental.set_memory_growth(gpu, True)
         details = [tf.config.experimental.get_device_details(gpu) for gpu in physical]
-        gpus = tuple(d.get("device_name", gpu.name) for d, gpu in zip(details, physical))
+        gpus = tuple(
+            detail.get("device_name", gpu.name)
+            for detail, gpu in zip(details, physical, strict=True)
+        )
         bfloat16 = all(d.get("compute_capability", (0, 0)) >= (8, 0) for d in details)
     elif backend == "jax":
         import jax
@@ -97,8 +100,8 @@ def distribution_scope(strategy: str, device: Device):
 
 def cpu_model() -> str:
     """The CPU's marketing name, from /proc/cpuinfo where there is one."""
-    with contextlib.suppress(OSError):
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+        for line in cpuinfo:
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     return platform.processor() or platform.machine()

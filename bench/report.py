@@ -63,7 +63,7 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
         )
     records = [s.record for s in stored]
     predictions = [results.load_predictions(s) for s in stored]
-    for fold_predictions, fold in zip(predictions, stored):
+    for fold_predictions, fold in zip(predictions, stored, strict=True):
         if not np.array_equal(fold_predictions.indices, predictions[0].indices):
             raise BenchError(f"{fold.path}: scored on other test images than fold {stored[0].fold}")
     probabilities = np.mean([p.probabilities for p in predictions], axis=0)

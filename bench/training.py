@@ -61,7 +61,7 @@ def fit_fold(
     strategy: str = "default",
     reporter: FoldReporter | None = None,
 ) -> tuple[dict, TestPredictions]:
-    """Train ``spec`` on the fold and return its record (scores, history, timing) and test output."""
+    """Train ``spec`` on the fold; return its record (scores, history, timing) and test output."""
     keras.utils.set_random_seed(seed)
     keras.mixed_precision.set_global_policy(device.mixed_precision)
     with distribution_scope(strategy, device):

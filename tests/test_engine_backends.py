@@ -17,7 +17,8 @@ SCRIPT = Path(__file__).parent / "scripts" / "bench_with_synthetic_files.py"
 def _train(directory, results_dir, *arguments, **env):
     files = json.dumps([[spec.name, spec.count, spec.sha256] for spec in data.FILES])
     command = [sys.executable, str(SCRIPT), files, "train", "--profile", "smoke", "--quiet",
-               "--data-dir", str(directory), "--results-dir", str(results_dir), *arguments]  # fmt: skip
+               "--data-dir", str(directory), "--results-dir", str(results_dir),
+               *arguments]  # fmt: skip
     environment = {**os.environ, "PYTHONPATH": str(SCRIPT.parent.parent.parent), **env}
     return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=900)
 
