@@ -5,12 +5,13 @@
 #   bash benchmarks/gpu_prepare.sh            # wheels into .whl/, dataset into .gpu-data/
 #   device run: bash benchmarks/gpu_run.sh    (carry: .whl, .gpu-data; results land in $OUT)
 #
-# Rehearse on the CPU: BENCH_GPU_PROFILE=smoke BENCH_PYTHON=.venv/bin/python \
+# Rehearse on the CPU: BENCH_GPU_PROFILE=smoke BENCH_GPU_FOLDS=2 BENCH_PYTHON=.venv/bin/python \
 #   OUT=/tmp/gpu-rehearsal bash benchmarks/gpu_run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out="${OUT:?set OUT to the folder that comes back}"
+mkdir -p "$out"
 python="${BENCH_PYTHON:-python3}"
 budget="${BENCH_GPU_BUDGET_SECONDS:-540}"   # leaves a minute of the 600 s for start and summary
 
@@ -29,4 +30,5 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>
   > "$out/gpu.txt" || echo "no nvidia-smi" > "$out/gpu.txt"
 "$python" benchmarks/gpu_run.py --budget-seconds "$budget" --results-dir "$out/results" \
     --data-dir "${BENCH_GPU_DATA:-.gpu-data}" --profile "${BENCH_GPU_PROFILE:-full}" \
+    --folds "${BENCH_GPU_FOLDS:-10}" \
     2>&1 | tee "$out/gpu_run.log"
