@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -20,8 +21,6 @@ from bench.data import FILES, FashionMNIST, class_counts
 from bench.download import ProgressCallback
 
 console = Console()
-if not console.is_terminal:  # logs and pipes: wide enough that tables are not truncated
-    console.width = max(console.width, 120)
 
 
 @contextlib.contextmanager
@@ -82,17 +81,26 @@ def print_models() -> None:
 
 
 def print_reports(reports) -> None:
-    """Mean ± std over folds for every model, best first, with the profile on every row."""
-    table = Table("model", "profile", "folds", "test accuracy", "macro F1", "ensemble",
-                  "held-out", "train time")  # fmt: skip
-    for column in table.columns:
-        column.no_wrap = True
+    """Mean ± std over folds for every model, best first; the profile in the title or a column."""
+    profiles = sorted({report.profile for report in reports})
+    mixed = len(profiles) > 1
+    table = Table(
+        title=None if mixed else f"Results, profile {profiles[0]}",
+        caption="test acc., macro F1: mean ± std over folds; ensemble: mean of their probabilities",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    headers = ["model", *(["profile"] if mixed else []), "folds", "test acc.", "macro F1",
+               "ensemble", "held-out", "train"]  # fmt: skip
+    for header in headers:
+        table.add_column(header, no_wrap=True)
     for report in reports:
         accuracy, f1, held = report.test["accuracy"], report.test["f1_macro"], report.cv["accuracy"]
         table.add_row(
-            report.model, report.profile, f"{report.folds_done}/{report.folds_planned}",
-            f"{accuracy[0]:.4f} ± {accuracy[1]:.4f}", f"{f1[0]:.4f} ± {f1[1]:.4f}",
-            f"{report.ensemble['accuracy']:.4f}", f"{held[0]:.4f}",
+            report.model, *([report.profile] if mixed else []),
+            f"{report.folds_done}/{report.folds_planned}",
+            f"{accuracy[0]:.3f}±{accuracy[1]:.3f}", f"{f1[0]:.3f}±{f1[1]:.3f}",
+            f"{report.ensemble['accuracy']:.3f}", f"{held[0]:.3f}",
             f"{report.train_seconds:.0f} s",
         )  # fmt: skip
     console.print(table)
