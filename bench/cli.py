@@ -68,6 +68,32 @@ ContentDirOption = Annotated[
     ),
 ]
 
+ModelOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        help="Model to train (repeatable); default: the default set. See `bench models`.",
+        show_default=False,
+    ),
+]
+FoldsOption = Annotated[
+    int | None, typer.Option(help="Override the profile's number of folds.", show_default=False)
+]
+EpochsOption = Annotated[
+    int | None, typer.Option(help="Override the profile's epochs per fold.", show_default=False)
+]
+BatchSizeOption = Annotated[
+    int | None, typer.Option(help="Override the profile's batch size.", show_default=False)
+]
+SeedOption = Annotated[
+    int, typer.Option(help="Seed for folds, subsets, initialisation, shuffling.")
+]
+FreshOption = Annotated[
+    bool,
+    typer.Option(help="Retrain folds already stored (old ones are moved to results/superseded/)."),
+]
+QuietOption = Annotated[bool, typer.Option(help="Log lines instead of a live progress display.")]
+
 
 def user_errors(command):
     """Show a BenchError as one line on stderr with exit status 1, never as a traceback."""
@@ -138,44 +164,22 @@ def models_command() -> None:
 @app.command("train")
 @user_errors
 def train_command(
-    model: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--model",
-            help="Model to train (repeatable); default: the default set. See `bench models`.",
-            show_default=False,
-        ),
-    ] = None,
+    model: ModelOption = None,
     profile: ProfileOption = "auto",
-    folds: Annotated[
-        int | None, typer.Option(help="Override the profile's number of folds.", show_default=False)
-    ] = None,
-    epochs: Annotated[
-        int | None, typer.Option(help="Override the profile's epochs per fold.", show_default=False)
-    ] = None,
-    batch_size: Annotated[
-        int | None, typer.Option(help="Override the profile's batch size.", show_default=False)
-    ] = None,
-    seed: Annotated[
-        int, typer.Option(help="Seed for folds, subsets, initialisation, shuffling.")
-    ] = 0,
+    folds: FoldsOption = None,
+    epochs: EpochsOption = None,
+    batch_size: BatchSizeOption = None,
+    seed: SeedOption = 0,
     data_dir: DataDirOption = None,
     results_dir: ResultsDirOption = Path("results"),
-    fresh: Annotated[
-        bool,
-        typer.Option(
-            help="Retrain folds already stored (old ones are moved to results/superseded/)."
-        ),
-    ] = False,
+    fresh: FreshOption = False,
     shard: Annotated[
         str, typer.Option(help="Train only folds with index % N == I, as I/N.")
     ] = "0/1",
     strategy: Annotated[
         str, typer.Option(help="default, or mirrored (TensorFlow MirroredStrategy over all GPUs).")
     ] = "default",
-    quiet: Annotated[
-        bool, typer.Option(help="Log lines instead of a live progress display.")
-    ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Cross-validate models on Fashion-MNIST and store every fold under the results directory."""
     _import_keras_stack()  # bench.workflow imports Keras: set its environment first
@@ -199,47 +203,20 @@ def render_command(
     content_dir: ContentDirOption = None,
 ) -> None:
     """Render the stored results as a static site (never trains)."""
-    from bench.site.build import render_site
-
-    site = render_site(
-        results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir
-    )
-    typer.echo(f"site written to {site}; preview it with `bench serve --out {out}`")
+    _render(results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir)
 
 
 @app.command("build-site")
 @user_errors
 def build_site_command(
-    model: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--model",
-            help="Model to train (repeatable); default: the default set. See `bench models`.",
-            show_default=False,
-        ),
-    ] = None,
+    model: ModelOption = None,
     profile: ProfileOption = "auto",
-    folds: Annotated[
-        int | None, typer.Option(help="Override the profile's number of folds.", show_default=False)
-    ] = None,
-    epochs: Annotated[
-        int | None, typer.Option(help="Override the profile's epochs per fold.", show_default=False)
-    ] = None,
-    batch_size: Annotated[
-        int | None, typer.Option(help="Override the profile's batch size.", show_default=False)
-    ] = None,
-    seed: Annotated[
-        int, typer.Option(help="Seed for folds, subsets, initialisation, shuffling.")
-    ] = 0,
-    fresh: Annotated[
-        bool,
-        typer.Option(
-            help="Retrain folds already stored (old ones are moved to results/superseded/)."
-        ),
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option(help="Log lines instead of a live progress display.")
-    ] = False,
+    folds: FoldsOption = None,
+    epochs: EpochsOption = None,
+    batch_size: BatchSizeOption = None,
+    seed: SeedOption = 0,
+    fresh: FreshOption = False,
+    quiet: QuietOption = False,
     data_dir: DataDirOption = None,
     results_dir: ResultsDirOption = Path("results"),
     out: OutOption = Path("public"),
@@ -247,7 +224,6 @@ def build_site_command(
     content_dir: ContentDirOption = None,
 ) -> None:
     """Train whatever folds are missing, then render the site from all stored results."""
-    from bench.site.build import render_site
     from bench.site.output import check_target
 
     check_target(out)  # refuse a bad --out before hours of training, not after
@@ -260,10 +236,7 @@ def build_site_command(
         fresh=fresh,
     )  # fmt: skip
     run_training(options, quiet=quiet)
-    site = render_site(
-        results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir
-    )
-    typer.echo(f"site written to {site}; preview it with `bench serve --out {out}`")
+    _render(results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir)
 
 
 @app.command("serve")
@@ -283,6 +256,13 @@ def serve_command(
         typer.echo("stopped")
     finally:
         server.server_close()
+
+
+def _render(results_dir: Path, out: Path, **options) -> None:
+    from bench.site.build import render_site
+
+    site = render_site(results_dir, out, **options)
+    typer.echo(f"site written to {site}; preview it with `bench serve --out {out}`")
 
 
 def run_training(options, *, quiet: bool) -> None:
