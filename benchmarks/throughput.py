@@ -1,0 +1,182 @@
+"""Training throughput of bench's pipeline against the 2021 write-up's, same machine, same run.
+
+bench: the native 28x28 models with the full recipe's batch size, optimizer and augmentation,
+oneDNN on. 2021: its architectures at 227x227 (`alexnet-227`, `resnet34-227`; LeNet-5 and the
+LSTM were already native), batch 32, Adam, TensorFlow's default settings. Each measurement runs
+in its own process (oneDNN is fixed at TensorFlow's import), times `fit` batch by batch on
+random data and reports the steady state: images/s over the batches after the first
+``WARMUP_STEPS`` (compilation, allocation). Writes benchmarks/results/throughput.{json,md}.
+
+    python benchmarks/throughput.py [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+WARMUP_STEPS = 3
+PAIRS = (  # (model, bench's model, the 2021 pipeline's model)
+    ("lenet5", "lenet5", "lenet5"),
+    ("lstm", "lstm", "lstm"),
+    ("alexnet", "alexnet", "alexnet-227"),
+    ("resnet34", "resnet34", "resnet34-227"),
+)
+
+
+def measure(model_name: str, pipeline: str, seconds: float, steps_per_execution: int) -> dict:
+    """Steady-state training images/s of one model under one pipeline (runs in a worker)."""
+    import keras
+    import numpy as np
+
+    from bench.config import FULL_RECIPES
+    from bench.models import get_model
+    from bench.training import _with_augmentation, make_optimizer
+
+    spec = get_model(model_name)
+    keras.utils.set_random_seed(0)
+    if pipeline == "bench":
+        recipe = FULL_RECIPES[model_name]
+        batch = recipe.batch_size
+        model = _with_augmentation(spec.build(), recipe.augmentation, seed=0)
+        optimizer = make_optimizer(recipe, steps=100)
+    else:
+        batch = 32
+        model = spec.build()
+        optimizer = keras.optimizers.Adam(1e-3)
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+        steps_per_execution=steps_per_execution,
+    )
+    rng = np.random.default_rng(0)
+    steps = 4000 if spec.input_resolution == 28 else 200
+    images = rng.random((batch * min(steps, 64), 28, 28, 1), dtype=np.float32)
+    labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, len(images))]
+
+    class BatchTimer(keras.callbacks.Callback):
+        """Records when each batch ends; stops once ``seconds`` have been timed."""
+
+        ends: list[float] = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.ends.append(time.perf_counter())
+            timed = self.ends[WARMUP_STEPS:]
+            if len(timed) >= 3 and timed[-1] - timed[0] > seconds:
+                self.model.stop_training = True
+
+    timer = BatchTimer()
+    model.fit(images, labels, batch_size=batch, epochs=steps // 64 + 1, verbose=0,
+              callbacks=[timer], shuffle=False)  # fmt: skip
+    timed = timer.ends[WARMUP_STEPS:]
+    images_per_second = batch * steps_per_execution * (len(timed) - 1) / (timed[-1] - timed[0])
+    return {"model": spec.name, "batch_size": batch, "steps_timed": len(timed) - 1,
+            "images_per_second": images_per_second}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="timed seconds per entry")
+    parser.add_argument("--worker", nargs=3, metavar=("MODEL", "PIPELINE", "STEPS_PER_EXEC"))
+    arguments = parser.parse_args()
+    if arguments.worker:
+        model_name, pipeline, steps_per_execution = arguments.worker
+        print(
+            json.dumps(measure(model_name, pipeline, arguments.seconds, int(steps_per_execution)))
+        )
+        return
+
+    rows = []
+    for name, bench_model, baseline_model in PAIRS:
+        bench = _run_worker(bench_model, "bench", arguments.seconds, onednn=True)
+        baseline = _run_worker(baseline_model, "2021", arguments.seconds, onednn=None)
+        ratio = bench["images_per_second"] / baseline["images_per_second"]
+        rows.append({"model": name, "bench": bench, "2021": baseline, "ratio": ratio})
+        print(f"{name}: bench {bench['images_per_second']:.0f} images/s, 2021 "
+              f"{baseline['images_per_second']:.1f} images/s, {rows[-1]['ratio']:.1f}x",
+              flush=True)  # fmt: skip
+    summary = {
+        "command": "python benchmarks/throughput.py --seconds " + f"{arguments.seconds:g}",
+        "machine": _machine(),
+        "rows": rows,
+    }
+    out = HERE / "results" / "throughput"
+    out.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
+    out.with_suffix(".md").write_text(_markdown(summary))
+
+
+def _run_worker(model: str, pipeline: str, seconds: float, onednn: bool | None) -> dict:
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "PYTHONPATH": str(HERE.parent)}  # fmt: skip
+    env.pop("TF_ENABLE_ONEDNN_OPTS", None)
+    if onednn:
+        env["TF_ENABLE_ONEDNN_OPTS"] = "1"
+    command = [
+        sys.executable,
+        __file__,
+        "--seconds",
+        str(seconds),
+        "--worker",
+        model,
+        pipeline,
+        "1",
+    ]
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def _machine() -> dict:
+    import importlib.metadata
+
+    from bench.devices import cpu_model
+
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "tensorflow": importlib.metadata.version("tensorflow"),
+        "keras": importlib.metadata.version("keras"),
+        "load_average": os.getloadavg(),
+    }
+
+
+def _markdown(summary: dict) -> str:
+    machine = summary["machine"]
+    lines = [
+        "# Training throughput: bench's pipeline vs the 2021 write-up's",
+        "",
+        f"{machine['cpu']}, {machine['cores']} cores, TensorFlow {machine['tensorflow']}, Keras "
+        f"{machine['keras']}; load average at the end {machine['load_average'][0]:.1f}.",
+        "",
+        "| model | bench: model, batch | images/s | 2021: model, batch | images/s | ratio |",
+        "|---|---|---:|---|---:|---:|",
+    ]
+    for row in summary["rows"]:
+        bench, baseline = row["bench"], row["2021"]
+        lines.append(
+            f"| {row['model']} | {bench['model']}, {bench['batch_size']} | "
+            f"{bench['images_per_second']:,.0f} | {baseline['model']}, {baseline['batch_size']} | "
+            f"{baseline['images_per_second']:,.1f} | {row['ratio']:.1f}x |"
+        )
+    lines += [
+        "",
+        "bench: native 28x28 models, the full recipe's batch size, optimizer and augmentation, "
+        "`TF_ENABLE_ONEDNN_OPTS=1`. 2021: the write-up's architectures (227x227 inside the "
+        "model for AlexNet and ResNet-34), batch 32, Adam, TensorFlow defaults. Steady state: "
+        f"images/s over the batches after the first {WARMUP_STEPS}.",
+        "",
+        f"Reproduce: `{summary['command']}`",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
