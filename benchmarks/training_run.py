@@ -1,13 +1,15 @@
-"""Time a `bench train` run end to end: wall seconds, peak RSS, per-model accuracy.
+"""Time a `bench train` (or `bench build-site`) run end to end: wall, peak RSS, accuracy.
 
 Usage (from the repository root, in the project's virtualenv):
 
     python benchmarks/training_run.py quick-profile -- --profile quick
     python benchmarks/training_run.py full-recipe-cpu -- --profile full --model lenet5 \
         --model lstm --shard 0/4
+    python benchmarks/training_run.py build-site-quick --command build-site -- --profile quick \
+        --out /tmp/bench-e2e-site
 
-Everything after ``--`` goes to `bench train`; results go to a fresh temporary directory unless
-``--results-dir`` is among them. Writes benchmarks/results/<name>.json and <name>.md.
+Everything after ``--`` goes to the bench command; results go to a fresh temporary directory
+unless ``--results-dir`` is among them. Writes benchmarks/results/<name>.json and <name>.md.
 """
 
 from __future__ import annotations
@@ -30,13 +32,14 @@ HERE = Path(__file__).parent
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", help="name of the result files")
+    parser.add_argument("--command", choices=("train", "build-site"), default="train")
     parser.add_argument("train_arguments", nargs=argparse.REMAINDER)
     arguments = parser.parse_args()
     train_arguments = [a for a in arguments.train_arguments if a != "--"]
     if "--results-dir" not in train_arguments:
         train_arguments += ["--results-dir", tempfile.mkdtemp(prefix="bench-benchmark-")]
     results_dir = Path(train_arguments[train_arguments.index("--results-dir") + 1])
-    command = [sys.executable, "-m", "bench", "train", "--quiet", *train_arguments]
+    command = [sys.executable, "-m", "bench", arguments.command, "--quiet", *train_arguments]
 
     started = time.perf_counter()
     finished = subprocess.run(command, check=False)
@@ -67,7 +70,7 @@ def main() -> None:
     ]
     summary = {
         "command": "python benchmarks/training_run.py " + shlex.join(sys.argv[1:]),
-        "bench_command": shlex.join(["bench", "train", "--quiet", *train_arguments]),
+        "bench_command": shlex.join(["bench", arguments.command, "--quiet", *train_arguments]),
         "wall_seconds": wall_seconds,
         "peak_rss_mib": peak_rss_mib,
         "machine": {"cpu": devices.cpu_model(), "python": platform.python_version()},
