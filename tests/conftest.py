@@ -31,12 +31,12 @@ def isolated_environment(tmp_path_factory, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-def synthetic_arrays(seed: int = 0) -> dict[str, np.ndarray]:
+def synthetic_arrays(seed: int = 0, counts: dict[str, int] = SYNTHETIC_COUNTS) -> dict:
     """Arrays for the four files: every class present in each split, random pixels."""
     rng = np.random.default_rng(seed)
     arrays = {}
     for spec in data.FILES:
-        count = SYNTHETIC_COUNTS[spec.split]
+        count = counts[spec.split]
         if spec.kind == "images":
             arrays[spec.name] = rng.integers(0, 256, size=(count, 28, 28), dtype=np.uint8)
         else:
@@ -55,21 +55,27 @@ def write_dataset(directory: Path, arrays: dict[str, np.ndarray], compress: bool
     return directory
 
 
-@pytest.fixture
-def synthetic(tmp_path, monkeypatch):
-    """A synthetic dataset on disk, with bench.data expecting exactly its counts and digests."""
-    arrays = synthetic_arrays()
+def install_dataset(
+    directory: Path, monkeypatch, counts: dict[str, int] = SYNTHETIC_COUNTS, seed: int = 0
+) -> tuple[Path, dict[str, np.ndarray]]:
+    """Write a synthetic dataset and make bench.data expect exactly its counts and digests."""
+    arrays = synthetic_arrays(seed, counts)
     specs = tuple(
         replace(
             spec,
-            count=SYNTHETIC_COUNTS[spec.split],
+            count=counts[spec.split],
             sha256=hashlib.sha256(idx.encode(arrays[spec.name])).hexdigest(),
         )
         for spec in data.FILES
     )
     monkeypatch.setattr(data, "FILES", specs)
-    directory = write_dataset(tmp_path / "fashion", arrays)
-    return directory, arrays
+    return write_dataset(directory, arrays), arrays
+
+
+@pytest.fixture
+def synthetic(tmp_path, monkeypatch):
+    """A synthetic dataset on disk, with bench.data expecting exactly its counts and digests."""
+    return install_dataset(tmp_path / "fashion", monkeypatch)
 
 
 @pytest.fixture

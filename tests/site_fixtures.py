@@ -6,15 +6,13 @@ by bench.metrics from made-up probabilities, so the site reads them exactly as r
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bench import config, data, idx, metrics, results
-from tests.conftest import write_dataset
+from bench import config, data, metrics, results
+from tests.conftest import install_dataset
 
 # A small dataset: every class present, the test split large enough for 50-image subsets.
 SITE_COUNTS = {"train": 100, "test": 100}
@@ -40,31 +38,9 @@ STARTED = "2026-11-28T09:00:00+00:00"
 FINISHED = "2026-11-28T09:42:10+00:00"
 
 
-def synthetic_site_arrays(seed: int = 1) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    arrays = {}
-    for spec in data.FILES:
-        count = SITE_COUNTS[spec.split]
-        if spec.kind == "images":
-            arrays[spec.name] = rng.integers(0, 256, size=(count, 28, 28), dtype=np.uint8)
-        else:
-            arrays[spec.name] = (np.arange(count) % 10).astype(np.uint8)
-    return arrays
-
-
 def install_site_dataset(directory: Path, monkeypatch) -> tuple[Path, dict[str, np.ndarray]]:
     """Write the small dataset and make bench.data expect exactly its counts and digests."""
-    arrays = synthetic_site_arrays()
-    specs = tuple(
-        replace(
-            spec,
-            count=SITE_COUNTS[spec.split],
-            sha256=hashlib.sha256(idx.encode(arrays[spec.name])).hexdigest(),
-        )
-        for spec in data.FILES
-    )
-    monkeypatch.setattr(data, "FILES", specs)
-    return write_dataset(directory, arrays), arrays
+    return install_dataset(directory, monkeypatch, SITE_COUNTS, seed=1)
 
 
 def write_results(
