@@ -33,9 +33,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", help="name of the result files")
     parser.add_argument("--command", choices=("train", "build-site"), default="train")
-    parser.add_argument("train_arguments", nargs=argparse.REMAINDER)
-    arguments = parser.parse_args()
-    train_arguments = [a for a in arguments.train_arguments if a != "--"]
+    own, separator, rest = _split_at_separator(sys.argv[1:])
+    arguments = parser.parse_args(own)
+    train_arguments = rest if separator else []
     if "--results-dir" not in train_arguments:
         train_arguments += ["--results-dir", tempfile.mkdtemp(prefix="bench-benchmark-")]
     results_dir = Path(train_arguments[train_arguments.index("--results-dir") + 1])
@@ -82,6 +82,14 @@ def main() -> None:
     out.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
     out.with_suffix(".md").write_text(_markdown(summary))
     print(_markdown(summary))
+
+
+def _split_at_separator(argv: list[str]) -> tuple[list[str], bool, list[str]]:
+    """This script's arguments, whether ``--`` was given, and what follows it (bench's)."""
+    if "--" not in argv:
+        return argv, False, []
+    cut = argv.index("--")
+    return argv[:cut], True, argv[cut + 1 :]
 
 
 def _markdown(summary: dict) -> str:
