@@ -11,12 +11,12 @@ it fails instead, because CI installs both.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
 
 from bench.site import serve
+from tests.conftest import serving
 from tests.site_fixtures import build_fixture_site
 
 CHROMIUM = Path(os.environ.get("BENCH_CHROMIUM", "/usr/bin/chromium"))
@@ -76,14 +76,8 @@ def site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server_url(site):
-    server = serve.make_server(site, 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(serve.make_server(site, 0)) as url:
+        yield url + "/"
 
 
 def visit(browser, url: str, *, scheme: str, viewport: str, screenshot: Path) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import urllib.error
 import urllib.request
 
@@ -12,6 +11,7 @@ from typer.testing import CliRunner
 from bench.cli import app
 from bench.errors import BenchError
 from bench.site import serve
+from tests.conftest import serving
 
 
 @pytest.fixture
@@ -25,14 +25,8 @@ def site(tmp_path):
 
 @pytest.fixture
 def running(site):
-    server = serve.make_server(site, 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(serve.make_server(site, 0)) as url:
+        yield url
 
 
 def fetch(url: str) -> tuple[int, str, bytes]:
