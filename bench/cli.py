@@ -88,6 +88,14 @@ BatchSizeOption = Annotated[
 SeedOption = Annotated[
     int, typer.Option(help="Seed for folds, subsets, initialisation, shuffling.")
 ]
+PrecisionOption = Annotated[
+    str,
+    typer.Option(
+        help="Keras dtype policy: auto (bfloat16 mixed precision on GPUs and, for the "
+        "convolutional networks, on CPUs with bfloat16 instructions; else float32), float32, "
+        "mixed_bfloat16 or mixed_float16.",
+    ),
+]
 FreshOption = Annotated[
     bool,
     typer.Option(help="Retrain folds already stored (old ones are moved to results/superseded/)."),
@@ -179,6 +187,7 @@ def train_command(
     strategy: Annotated[
         str, typer.Option(help="default, or mirrored (TensorFlow MirroredStrategy over all GPUs).")
     ] = "default",
+    precision: PrecisionOption = "auto",
     quiet: QuietOption = False,
 ) -> None:
     """Cross-validate models on Fashion-MNIST and store every fold under the results directory."""
@@ -188,7 +197,7 @@ def train_command(
     options = TrainOptions(
         models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
         batch_size=batch_size, seed=seed, data_dir=data_dir, results_dir=results_dir,
-        fresh=fresh, shard=shard, strategy=strategy,
+        fresh=fresh, shard=shard, strategy=strategy, precision=precision,
     )  # fmt: skip
     run_training(options, quiet=quiet)
 
@@ -216,6 +225,7 @@ def build_site_command(
     batch_size: BatchSizeOption = None,
     seed: SeedOption = 0,
     fresh: FreshOption = False,
+    precision: PrecisionOption = "auto",
     quiet: QuietOption = False,
     data_dir: DataDirOption = None,
     results_dir: ResultsDirOption = Path("results"),
@@ -233,7 +243,7 @@ def build_site_command(
     options = TrainOptions(
         models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
         batch_size=batch_size, seed=seed, data_dir=data_dir, results_dir=results_dir,
-        fresh=fresh,
+        fresh=fresh, precision=precision,
     )  # fmt: skip
     run_training(options, quiet=quiet)
     _render(results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir)

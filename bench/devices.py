@@ -11,10 +11,22 @@ import os
 import platform
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bench.errors import BenchError
 
+if TYPE_CHECKING:  # bench.models imports Keras, which must wait for prepare_environment()
+    from bench.models import ModelSpec
+
 BACKENDS = ("tensorflow", "jax", "torch")
+PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
+# CPU settings from benchmarks/results/cpu_speedups.md (this project's 2-core CPU, TensorFlow with
+# oneDNN): bfloat16 trained AlexNet 1.45x and ResNet-34 1.29x faster, and the LSTM no faster;
+# 16 steps per compiled call trained LeNet-5 1.8x faster, the LSTM no faster and the heavy
+# networks no faster (their step dwarfs the call overhead, and progress would update rarely).
+LIGHT_MODEL_FLOPS = 100_000_000  # forward FLOPs per image: LeNet-5 0.8 M, LSTM 4.5 M, AlexNet 555 M
+CPU_STEPS_PER_EXECUTION = 16
+_CPU_BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
 def prepare_environment() -> str:
@@ -36,15 +48,29 @@ def prepare_environment() -> str:
 
 @dataclass(frozen=True)
 class Device:
-    """What the engine trains on."""
+    """What the engine trains on, and how: dtype policy and steps per execution by model cost."""
 
     backend: str
     gpus: tuple[str, ...]
-    mixed_precision: str  # Keras dtype policy: "float32" on CPU, "mixed_bfloat16"/"mixed_float16"
+    mixed_precision: str  # Keras dtype policy of every model, or of the heavy ones on a CPU
+    light_precision: str = ""  # the light models' policy where it differs ("": the same)
+    light_steps_per_execution: int = 1  # training batches per compiled call, light CNNs
 
     @property
     def kind(self) -> str:
         return "gpu" if self.gpus else "cpu"
+
+    def precision(self, spec: ModelSpec) -> str:
+        """The Keras dtype policy ``spec`` trains under."""
+        if _is_light(spec) and self.light_precision:
+            return self.light_precision
+        return self.mixed_precision
+
+    def steps_per_execution(self, spec: ModelSpec) -> int:
+        """Training batches per compiled call for ``spec`` (the recurrent LSTM gained nothing)."""
+        if _is_light(spec) and spec.family == "CNN":
+            return self.light_steps_per_execution
+        return 1
 
     def jit_compile(self, family: str) -> bool | str:
         """XLA for the CNNs on GPU; never for the cuDNN LSTM (no XLA kernel) nor on CPU (slower)."""
@@ -53,8 +79,16 @@ class Device:
         return bool(self.gpus) and family == "CNN"
 
 
-def detect() -> Device:
-    """Find GPUs for the active backend, enable TensorFlow memory growth, choose the precision."""
+def detect(precision: str = "auto") -> Device:
+    """Find GPUs for the active backend, enable TensorFlow memory growth, choose the precision.
+
+    ``auto``: bfloat16 (or float16 before Ampere) mixed precision on a GPU; on a CPU with native
+    bfloat16 instructions under TensorFlow, bfloat16 for the heavy models only; float32
+    elsewhere. Any other value applies to every model. Light convolutional networks run several
+    steps per compiled call under TensorFlow on a CPU.
+    """
+    if precision not in PRECISIONS:
+        raise BenchError(f"--precision {precision!r}: choose from {', '.join(PRECISIONS)}")
     import keras
 
     backend = keras.backend.backend()
@@ -83,8 +117,29 @@ def detect() -> Device:
         if torch.cuda.is_available():
             gpus = tuple(torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count()))
             bfloat16 = torch.cuda.is_bf16_supported()
-    policy = "float32" if not gpus else ("mixed_bfloat16" if bfloat16 else "mixed_float16")
-    return Device(backend=backend, gpus=gpus, mixed_precision=policy)
+    steps = CPU_STEPS_PER_EXECUTION if backend == "tensorflow" and not gpus else 1
+    if precision != "auto":
+        return Device(backend, gpus, precision, light_steps_per_execution=steps)
+    if gpus:
+        policy = "mixed_bfloat16" if bfloat16 else "mixed_float16"
+        return Device(backend, gpus, policy, light_steps_per_execution=steps)
+    if backend == "tensorflow" and cpu_has_bfloat16():
+        return Device(backend, gpus, "mixed_bfloat16", "float32", light_steps_per_execution=steps)
+    return Device(backend, gpus, "float32", light_steps_per_execution=steps)
+
+
+def _is_light(spec: ModelSpec) -> bool:
+    return (spec.forward_flops or 0) < LIGHT_MODEL_FLOPS
+
+
+def cpu_has_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether the CPU computes bfloat16 natively (AVX512-BF16 or AMX), so oneDNN uses it."""
+    with contextlib.suppress(OSError), open(cpuinfo, encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("flags"):
+                flags = line.split(":", 1)[1].split()
+                return any(flag in flags for flag in _CPU_BFLOAT16_FLAGS)
+    return False
 
 
 def distribution_scope(strategy: str, device: Device):

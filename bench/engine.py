@@ -148,7 +148,6 @@ def run(
                 "run_id": outcome.run_id,
                 "device": device.kind,
                 "backend": device.backend,
-                "mixed_precision": device.mixed_precision,
                 "strategy": config.strategy,
                 **record,
             }

@@ -8,7 +8,7 @@ import platform
 import subprocess
 from pathlib import Path
 
-from bench.devices import Device, cpu_model
+from bench.devices import LIGHT_MODEL_FLOPS, Device, cpu_model
 
 _PACKAGES = ("keras", "tensorflow", "jax", "torch", "numpy", "scikit-learn", "bench")
 
@@ -27,6 +27,9 @@ def describe(device: Device) -> dict:
         "device": device.kind,
         "backend": device.backend,
         "mixed_precision": device.mixed_precision,
+        "light_precision": device.light_precision or device.mixed_precision,
+        "light_steps_per_execution": device.light_steps_per_execution,
+        "light_model_flops": LIGHT_MODEL_FLOPS,
     }
 
 

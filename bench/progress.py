@@ -31,7 +31,7 @@ class LogReporter:
     def fold_started(self, item: WorkItem) -> None:
         self.item = item
 
-    def batch_done(self) -> None:
+    def batch_done(self, steps: int) -> None:
         pass
 
     def epoch_done(self, epoch: int, logs: dict) -> None:
@@ -82,8 +82,8 @@ class RichReporter(LogReporter):
             f"{item.model} fold {item.fold + 1}/{item.folds} (epochs)", total=item.epochs
         )
 
-    def batch_done(self) -> None:
-        self.progress.advance(self.overall)
+    def batch_done(self, steps: int) -> None:
+        self.progress.advance(self.overall, steps)
 
     def epoch_done(self, epoch: int, logs: dict) -> None:
         self.progress.update(

@@ -30,7 +30,7 @@ _OOM_MARKERS = ("RESOURCE_EXHAUSTED", "out of memory", "OOM", "Out of memory")
 class FoldReporter(Protocol):
     """Receives progress from a training fold (the CLI draws it; tests may ignore it)."""
 
-    def batch_done(self) -> None: ...
+    def batch_done(self, steps: int) -> None: ...
     def epoch_done(self, epoch: int, logs: dict) -> None: ...
 
 
@@ -63,7 +63,9 @@ def fit_fold(
 ) -> tuple[dict, TestPredictions]:
     """Train ``spec`` on the fold; return its record (scores, history, timing) and test output."""
     keras.utils.set_random_seed(seed)
-    keras.mixed_precision.set_global_policy(device.mixed_precision)
+    precision = device.precision(spec)
+    steps_per_execution = device.steps_per_execution(spec)
+    keras.mixed_precision.set_global_policy(precision)
     with distribution_scope(strategy, device):
         base = spec.build()
         model = _with_augmentation(base, recipe.augmentation, seed)
@@ -74,8 +76,9 @@ def fit_fold(
             ),
             metrics=["accuracy"],
             jit_compile=device.jit_compile(spec.family),
+            steps_per_execution=steps_per_execution,
         )
-    timer = _EpochTimer(reporter)
+    timer = _EpochTimer(reporter, steps_per_epoch(len(data.train_x), recipe.batch_size))
     try:
         fitted = model.fit(
             data.train_x,
@@ -107,6 +110,8 @@ def fit_fold(
         "test_images": len(data.test_x),
         "epochs": recipe.epochs,
         "batch_size": recipe.batch_size,
+        "mixed_precision": precision,
+        "steps_per_execution": steps_per_execution,
         "epoch_seconds": timer.epoch_seconds,
         "train_seconds": train_seconds,
         "images_per_second": recipe.epochs * len(data.train_x) / max(train_seconds, 1e-9),
@@ -191,21 +196,28 @@ def _one_hot(labels: np.ndarray) -> np.ndarray:
 class _EpochTimer(keras.callbacks.Callback):
     """Pure training seconds per epoch (validation excluded), learning rate, progress."""
 
-    def __init__(self, reporter: FoldReporter | None) -> None:
+    def __init__(self, reporter: FoldReporter | None, steps: int) -> None:
         super().__init__()
         self.reporter = reporter
+        self.steps = steps
         self.epoch_seconds: list[float] = []
         self.learning_rates: list[float] = []
         self._started = 0.0
         self._in_epoch = False
+        self._steps_reported = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._started = time.perf_counter()
         self._in_epoch = True
+        self._steps_reported = 0
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.reporter:
-            self.reporter.batch_done()
+        # With steps_per_execution > 1, Keras calls this once per execution with the index of
+        # its last step, which overshoots the epoch's end on the final, shorter execution.
+        done = min(batch + 1, self.steps)
+        if self.reporter and done > self._steps_reported:
+            self.reporter.batch_done(done - self._steps_reported)
+        self._steps_reported = done
 
     def on_test_begin(self, logs=None):
         self._close_epoch()

@@ -28,12 +28,13 @@ class TrainOptions:
     fresh: bool = False
     shard: str = "0/1"
     strategy: str = "default"
+    precision: str = "auto"  # a Keras dtype policy, or auto (see bench.devices.detect)
 
 
 def train(options: TrainOptions, reporter: engine.RunReporter) -> engine.RunOutcome:
     """Resolve the profile on the detected device, then run the protocol (see bench.engine)."""
     shard = engine.protocol.parse_shard(options.shard)
-    device = devices.detect()
+    device = devices.detect(options.precision)
     profile = config_module.resolve_profile(options.profile, bool(device.gpus))
     if options.profile == "auto":
         where = f"GPU ({', '.join(device.gpus)})" if device.gpus else "no GPU found"

@@ -1,7 +1,8 @@
 """Training throughput of bench's pipeline against the 2021 write-up's, same machine, same run.
 
 bench: the native 28x28 models with the full recipe's batch size, optimizer and augmentation,
-oneDNN on. 2021: its architectures at 227x227 (`alexnet-227`, `resnet34-227`; LeNet-5 and the
+oneDNN on, and the precision and steps per execution `bench train` picks on this machine.
+2021: its architectures at 227x227 (`alexnet-227`, `resnet34-227`; LeNet-5 and the
 LSTM were already native), batch 32, Adam, TensorFlow's default settings. Each measurement runs
 in its own process (oneDNN is fixed at TensorFlow's import), times `fit` batch by batch on
 random data and reports the steady state: images/s over the batches after the first
@@ -31,18 +32,24 @@ PAIRS = (  # (model, bench's model, the 2021 pipeline's model)
 )
 
 
-def measure(model_name: str, pipeline: str, seconds: float, steps_per_execution: int) -> dict:
+def measure(model_name: str, pipeline: str, seconds: float) -> dict:
     """Steady-state training images/s of one model under one pipeline (runs in a worker)."""
     import keras
     import numpy as np
 
+    from bench import devices
     from bench.config import FULL_RECIPES
     from bench.models import get_model
     from bench.training import _with_augmentation, make_optimizer
 
     spec = get_model(model_name)
     keras.utils.set_random_seed(0)
+    policy, steps_per_execution = "float32", 1
     if pipeline == "bench":
+        device = devices.detect()
+        policy = device.precision(spec)
+        steps_per_execution = device.steps_per_execution(spec)
+        keras.mixed_precision.set_global_policy(policy)
         recipe = FULL_RECIPES[model_name]
         batch = recipe.batch_size
         model = _with_augmentation(spec.build(), recipe.augmentation, seed=0)
@@ -78,19 +85,18 @@ def measure(model_name: str, pipeline: str, seconds: float, steps_per_execution:
     timed = timer.ends[WARMUP_STEPS:]
     images_per_second = batch * steps_per_execution * (len(timed) - 1) / (timed[-1] - timed[0])
     return {"model": spec.name, "batch_size": batch, "steps_timed": len(timed) - 1,
+            "precision": policy, "steps_per_execution": steps_per_execution,
             "images_per_second": images_per_second}  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="timed seconds per entry")
-    parser.add_argument("--worker", nargs=3, metavar=("MODEL", "PIPELINE", "STEPS_PER_EXEC"))
+    parser.add_argument("--worker", nargs=2, metavar=("MODEL", "PIPELINE"))
     arguments = parser.parse_args()
     if arguments.worker:
-        model_name, pipeline, steps_per_execution = arguments.worker
-        print(
-            json.dumps(measure(model_name, pipeline, arguments.seconds, int(steps_per_execution)))
-        )
+        model_name, pipeline = arguments.worker
+        print(json.dumps(measure(model_name, pipeline, arguments.seconds)))
         return
 
     rows = []
@@ -126,7 +132,6 @@ def _run_worker(model: str, pipeline: str, seconds: float, onednn: bool | None) 
         "--worker",
         model,
         pipeline,
-        "1",
     ]
     finished = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return json.loads(finished.stdout.strip().splitlines()[-1])
@@ -155,20 +160,23 @@ def _markdown(summary: dict) -> str:
         f"{machine['cpu']}, {machine['cores']} cores, TensorFlow {machine['tensorflow']}, Keras "
         f"{machine['keras']}; load average at the end {machine['load_average'][0]:.1f}.",
         "",
-        "| model | bench: model, batch | images/s | 2021: model, batch | images/s | ratio |",
+        "| model | bench: model, batch, precision, steps/execution | images/s "
+        "| 2021: model, batch | images/s | ratio |",
         "|---|---|---:|---|---:|---:|",
     ]
     for row in summary["rows"]:
         bench, baseline = row["bench"], row["2021"]
         lines.append(
-            f"| {row['model']} | {bench['model']}, {bench['batch_size']} | "
+            f"| {row['model']} | {bench['model']}, {bench['batch_size']}, "
+            f"{bench.get('precision', 'float32')}, {bench.get('steps_per_execution', 1)} | "
             f"{bench['images_per_second']:,.0f} | {baseline['model']}, {baseline['batch_size']} | "
             f"{baseline['images_per_second']:,.1f} | {row['ratio']:.1f}x |"
         )
     lines += [
         "",
         "bench: native 28x28 models, the full recipe's batch size, optimizer and augmentation, "
-        "`TF_ENABLE_ONEDNN_OPTS=1`. 2021: the write-up's architectures (227x227 inside the "
+        "`TF_ENABLE_ONEDNN_OPTS=1`, the precision and steps per execution `bench train` picks "
+        "on this machine. 2021: the write-up's architectures (227x227 inside the "
         "model for AlexNet and ResNet-34), batch 32, Adam, TensorFlow defaults. Steady state: "
         f"images/s over the batches after the first {WARMUP_STEPS}.",
         "",

@@ -3,8 +3,9 @@
 Targets (../shared/REFERENCE.md): LeNet-5 0.8882, LSTM 0.8959. Each model trains on all 60,000
 training images with bench's pipeline (AdamW, warm-up + cosine over ``--epochs``, the quick
 profile's batch size, no augmentation); after every epoch the 10,000 test images are scored,
-outside the timed span. Reported: training seconds (compilation included) until the first
-epoch at or above the target. Writes benchmarks/results/time_to_accuracy.{json,md}.
+outside the timed span. Precision and steps per execution are what `bench train` picks on this
+machine. Reported: training seconds (compilation included) until the first epoch at or above
+the target. Writes benchmarks/results/time_to_accuracy.{json,md}.
 
     python benchmarks/time_to_accuracy.py [--epochs 12]
 """
@@ -38,11 +39,16 @@ def time_to_target(model_name: str, target: float, epochs: int, dataset) -> dict
     train_x, test_x = (protocol.as_model_input(dataset.train_images),
                        protocol.as_model_input(dataset.test_images))  # fmt: skip
     train_y = np.eye(10, dtype=np.float32)[dataset.train_labels]
+    spec, device = get_model(model_name), devices.detect()
+    precision = device.precision(spec)
+    steps_per_execution = device.steps_per_execution(spec)
     keras.utils.set_random_seed(0)
-    model = get_model(model_name).build()
+    keras.mixed_precision.set_global_policy(precision)
+    model = spec.build()
     model.compile(
         optimizer=make_optimizer(recipe, steps_per_epoch(len(train_x), recipe.batch_size)),
         loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+        steps_per_execution=steps_per_execution,
     )
     trained_seconds, curve = 0.0, []
     for epoch in range(1, epochs + 1):
@@ -65,6 +71,8 @@ def time_to_target(model_name: str, target: float, epochs: int, dataset) -> dict
         "seconds": curve[-1]["seconds"] if reached else None,
         "epochs": curve[-1]["epoch"],
         "batch_size": recipe.batch_size,
+        "precision": precision,
+        "steps_per_execution": steps_per_execution,
         "curve": curve,
     }
 
@@ -89,14 +97,16 @@ def main() -> None:
         f"+ cosine over {arguments.epochs} epochs, no augmentation; test scored after each "
         "epoch (not timed).",
         "",
-        "| model | target | reached | training seconds | epochs | batch |",
-        "|---|---:|---|---:|---:|---:|",
+        "| model | target | reached | training seconds | epochs | batch | precision "
+        "| steps/execution |",
+        "|---|---:|---|---:|---:|---:|---|---:|",
     ]
     for row in rows:
         seconds = f"{row['seconds']:.1f}" if row["reached"] else "-"
         reached = "yes" if row["reached"] else "no"
         lines.append(f"| {row['model']} | {row['target']:.4f} | {reached} | {seconds} | "
-                     f"{row['epochs']} | {row['batch_size']} |")  # fmt: skip
+                     f"{row['epochs']} | {row['batch_size']} | {row['precision']} | "
+                     f"{row['steps_per_execution']} |")  # fmt: skip
     lines += ["", f"Reproduce: `{summary['command']}`", ""]
     out.with_suffix(".md").write_text("\n".join(lines))
     print("\n".join(lines))

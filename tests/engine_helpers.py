@@ -26,8 +26,8 @@ class RecordingReporter:
     def fold_started(self, item):
         pass
 
-    def batch_done(self):
-        self.batches += 1
+    def batch_done(self, steps):
+        self.batches += steps
 
     def epoch_done(self, epoch, logs):
         pass

@@ -30,6 +30,19 @@ def test_train_stores_folds_and_prints_the_table(synthetic, tmp_path):
     assert record["seed"] == 7
 
 
+def test_precision_option_reaches_every_fold_record(synthetic, tmp_path):
+    directory, _ = synthetic
+    result = _train(directory, tmp_path, "--model", "lenet5", "--model", "lstm",
+                    "--precision", "float32")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for model in ("lenet5", "lstm"):
+        record = json.loads(results.fold_path(tmp_path, model, 1).read_text())
+        assert record["mixed_precision"] == "float32"
+    manifest = json.loads(next((tmp_path / "runs").glob("*.json")).read_text())
+    assert manifest["environment"]["mixed_precision"] == "float32"
+    assert manifest["environment"]["light_precision"] == "float32"
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -38,6 +51,7 @@ def test_train_stores_folds_and_prints_the_table(synthetic, tmp_path):
         (["--model", "vgg16"], "error: --model: unknown model 'vgg16'; choose from: lenet5"),
         (["--epochs", "0"], "error: --epochs 0: must be at least 1"),
         (["--strategy", "ring"], "error: --strategy 'ring': choose from default, mirrored"),
+        (["--precision", "fp8"], "error: --precision 'fp8': choose from auto, float32, "),
     ],
 )
 def test_bad_options_are_one_line_errors(synthetic, tmp_path, arguments, message):

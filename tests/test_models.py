@@ -73,6 +73,7 @@ def test_spec_metadata_is_consistent(spec):
     assert spec.summary and "\n" not in spec.summary
     assert spec.citation.year >= spec.year
     assert isinstance(spec.parameters, int)
+    assert isinstance(spec.forward_flops, int)
     variant = spec.name.endswith("-227")
     assert spec.input_resolution == (227 if variant else 28)
     assert spec.slow is variant
@@ -98,6 +99,7 @@ def test_builds_float32_logits_of_the_documented_size(built):
     assert tuple(logits.shape) == (3, 10)
     assert keras.backend.standardize_dtype(logits.dtype) == "float32"
     assert count_parameters(model) == spec.parameters
+    assert forward_flops(model) == spec.forward_flops  # the device's settings rely on it
 
 
 def test_layer_table_adds_up_to_the_parameter_count(built):

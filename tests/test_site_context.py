@@ -149,6 +149,23 @@ def test_run_rows_tolerate_sparse_manifests():
     row = provenance.run_row({"run_id": "r1"}, published=set())
     assert row["run_id"] == "r1" and row["git"] is None and row["manifest"] is None
     assert row["plans"] == [] and row["versions"] == []
+    assert row["precision"] == "precision not recorded"
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({"mixed_precision": "float32"}, "float32"),  # manifests from before per-cost policies
+        ({"mixed_precision": "mixed_bfloat16", "light_precision": "mixed_bfloat16",
+          "light_model_flops": 100_000_000}, "mixed_bfloat16"),
+        ({"mixed_precision": "mixed_bfloat16", "light_precision": "float32",
+          "light_model_flops": 100_000_000},
+         "mixed_bfloat16 (float32 for models under 100 MFLOPs per image)"),
+    ],
+)  # fmt: skip
+def test_run_rows_name_the_light_models_precision_where_it_differs(environment, expected):
+    row = provenance.run_row({"run_id": "r1", "environment": environment}, published=set())
+    assert row["precision"] == expected
 
 
 def test_csv_has_one_line_per_model_with_mean_and_std(stored):

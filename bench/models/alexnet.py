@@ -81,6 +81,7 @@ def classifier(x, width: int, num_classes: int):
     citation=CITATION,
     summary="Five ReLU convolutions and two dense layers with dropout, sized for 28x28.",
     parameters=PARAMETERS,
+    forward_flops=554_908_672,
 )
 def build_alexnet(num_classes: int = 10) -> keras.Model:
     """AlexNet adapted to 28x28 grey images in [0, 1]; returns float32 logits.
@@ -123,6 +124,7 @@ def build_alexnet(num_classes: int = 10) -> keras.Model:
     slow=True,
     input_resolution=227,
     parameters=PARAMETERS_227,
+    forward_flops=2_121_848_512,
 )
 def build_alexnet_227(num_classes: int = 10) -> keras.Model:
     """AlexNet with the paper's layer sizes, resizing 28x28 inputs to 227x227 inside the model.

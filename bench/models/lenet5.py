@@ -49,6 +49,7 @@ CITATION = Citation(
     citation=CITATION,
     summary="Three tanh convolutions with average pooling; 61.7 k parameters.",
     parameters=PARAMETERS,
+    forward_flops=833_040,
 )
 def build_lenet5(num_classes: int = 10) -> keras.Model:
     """LeNet-5 for 28x28 grey images in [0, 1]; returns float32 logits.

@@ -52,6 +52,7 @@ class ModelSpec:
     slow: bool = False
     input_resolution: int = 28  # pixels per side the network computes at
     parameters: int | None = None  # documented count (weights of every kind) for 10 classes
+    forward_flops: int | None = None  # documented forward FLOPs per image (see models.summary)
 
 
 class UnknownModelError(ValueError):

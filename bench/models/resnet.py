@@ -92,6 +92,7 @@ def resnet34_body(x, num_classes: int):
     citation=CITATION,
     summary="34-layer residual network with a 3x3 stem for 28x28 inputs; 21.3 M parameters.",
     parameters=PARAMETERS,
+    forward_flops=1_871_835_136,
 )
 def build_resnet34(num_classes: int = 10) -> keras.Model:
     """ResNet-34 adapted to 28x28 grey images in [0, 1]; returns float32 logits.
@@ -122,6 +123,7 @@ def build_resnet34(num_classes: int = 10) -> keras.Model:
     slow=True,
     input_resolution=227,
     parameters=PARAMETERS_227,
+    forward_flops=8_137_517_568,
 )
 def build_resnet34_227(num_classes: int = 10) -> keras.Model:
     """ResNet-34 with the paper's stem, resizing 28x28 inputs to 227x227 inside the model.

@@ -51,7 +51,7 @@ def run_row(manifest: dict, published: set[str]) -> dict:
         "gpus": list(environment.get("gpus") or []),
         "device": environment.get("device"),
         "backend": environment.get("backend"),
-        "mixed_precision": environment.get("mixed_precision"),
+        "precision": _precision_text(environment),
         "dataset_source": dataset.get("source"),
         "dataset_origin": dataset.get("origin"),
         "digests": sorted((dataset.get("sha256") or {}).items()),
@@ -60,6 +60,15 @@ def run_row(manifest: dict, published: set[str]) -> dict:
         "trained": len(manifest.get("trained") or []),
         "manifest": manifest_path if manifest_path in published else None,
     }
+
+
+def _precision_text(environment: dict) -> str:
+    """The run's dtype policy, naming the light models' where it differs."""
+    policy = environment.get("mixed_precision") or "precision not recorded"
+    light, bound = environment.get("light_precision"), environment.get("light_model_flops")
+    if light and bound and light != policy:
+        return f"{policy} ({light} for models under {bound / 1e6:,.0f} MFLOPs per image)"
+    return policy
 
 
 def plan_row(model: str, plan: dict) -> dict:
