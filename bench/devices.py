@@ -22,7 +22,7 @@ BACKENDS = ("tensorflow", "jax", "torch")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 # CPU settings from benchmarks/results/cpu_speedups.md (this project's 2-core CPU, TensorFlow with
 # oneDNN): bfloat16 trained AlexNet 1.45x and ResNet-34 1.29x faster, and the LSTM no faster;
-# 16 steps per compiled call trained LeNet-5 1.8x faster, the LSTM no faster and the heavy
+# 16 steps per compiled call trained LeNet-5 1.1x-1.8x faster, the LSTM no faster and the heavy
 # networks no faster (their step dwarfs the call overhead, and progress would update rarely).
 LIGHT_MODEL_FLOPS = 100_000_000  # forward FLOPs per image: LeNet-5 0.8 M, LSTM 4.5 M, AlexNet 555 M
 CPU_STEPS_PER_EXECUTION = 16

@@ -64,7 +64,9 @@ def fit_fold(
     """Train ``spec`` on the fold; return its record (scores, history, timing) and test output."""
     keras.utils.set_random_seed(seed)
     precision = device.precision(spec)
-    steps_per_execution = device.steps_per_execution(spec)
+    # Under MirroredStrategy, TensorFlow 2.21 fails in the multi-step loop ("You must feed a
+    # value for placeholder tensor"): one step per call there.
+    steps_per_execution = device.steps_per_execution(spec) if strategy == "default" else 1
     keras.mixed_precision.set_global_policy(precision)
     with distribution_scope(strategy, device):
         base = spec.build()

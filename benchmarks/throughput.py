@@ -5,7 +5,7 @@ oneDNN on, and the precision and steps per execution `bench train` picks on this
 2021: its architectures at 227x227 (`alexnet-227`, `resnet34-227`; LeNet-5 and the
 LSTM were already native), batch 32, Adam, TensorFlow's default settings. Each measurement runs
 in its own process (oneDNN is fixed at TensorFlow's import), times `fit` batch by batch on
-random data and reports the steady state: images/s over the batches after the first
+random data and reports the steady state: images/s over the compiled calls after the first
 ``WARMUP_STEPS`` (compilation, allocation). Writes benchmarks/results/throughput.{json,md}.
 
     python benchmarks/throughput.py [--seconds 20]
@@ -178,7 +178,8 @@ def _markdown(summary: dict) -> str:
         "`TF_ENABLE_ONEDNN_OPTS=1`, the precision and steps per execution `bench train` picks "
         "on this machine. 2021: the write-up's architectures (227x227 inside the "
         "model for AlexNet and ResNet-34), batch 32, Adam, TensorFlow defaults. Steady state: "
-        f"images/s over the batches after the first {WARMUP_STEPS}.",
+        f"images/s after the first {WARMUP_STEPS} compiled calls (batches, or groups of "
+        "batches where several run per call).",
         "",
         f"Reproduce: `{summary['command']}`",
         "",

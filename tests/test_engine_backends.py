@@ -34,6 +34,7 @@ def test_smoke_profile_under_jax(synthetic, tmp_path):
     for model in ("lenet5", "alexnet", "resnet34", "lstm"):
         record = json.loads(results.fold_path(tmp_path, model, 1).read_text())
         assert record["backend"] == "jax"
+        assert record["steps_per_execution"] == 1  # only measured (and used) under TensorFlow
         assert 0.0 <= record["test"]["accuracy"] <= 1.0
     manifest = results.load_manifests(tmp_path)[0]
     assert manifest["environment"]["backend"] == "jax"
@@ -47,6 +48,7 @@ def test_mirrored_strategy_on_two_logical_cpus(synthetic, tmp_path):
     assert finished.returncode == 0, finished.stderr[-3000:]
     record = json.loads(results.fold_path(tmp_path, "lenet5", 0).read_text())
     assert record["strategy"] == "mirrored"
+    assert record["steps_per_execution"] == 1  # TensorFlow's multi-step loop fails under it
     assert "lenet5 fold 2/2" in finished.stdout
 
 
