@@ -15,12 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import host
 
 HERE = Path(__file__).parent
 MODELS = ("lenet5", "lstm", "alexnet", "resnet34")
@@ -107,7 +108,7 @@ def main() -> None:
         return
 
     started = time.perf_counter()
-    load_before = os.getloadavg()
+    machine = host.describe()
     models = tuple(arguments.model or MODELS)
     samples: dict[tuple[str, str], list[dict]] = {}
     for round_number in range(arguments.repeats):
@@ -135,7 +136,7 @@ def main() -> None:
     command += "".join(f" --model {model}" for model in arguments.model or ())
     summary = {
         "command": command,
-        "machine": _machine(load_before),
+        "machine": {**machine, "load_average_after": os.getloadavg()},
         "baseline": BASELINE,
         "seconds": time.perf_counter() - started,
         "rows": rows,
@@ -162,31 +163,13 @@ def _medians(samples: list[dict]) -> dict:
     return {**medians, "batch_size": samples[0]["batch_size"]}
 
 
-def _machine(load_before: tuple[float, float, float]) -> dict:
-    import importlib.metadata
-
-    from bench.devices import cpu_model
-
-    return {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "tensorflow": importlib.metadata.version("tensorflow"),
-        "keras": importlib.metadata.version("keras"),
-        "load_average_before": load_before,
-        "load_average_after": os.getloadavg(),
-        "date": time.strftime("%Y-%m-%d"),
-    }
-
-
 def _markdown(summary: dict) -> str:
     machine = summary["machine"]
     lines = [
         "# CPU settings: images/s before and after, per model",
         "",
-        f"{machine['cpu']}, {machine['cores']} cores, TensorFlow {machine['tensorflow']}, Keras "
-        f"{machine['keras']}, {machine['date']}; load average before "
-        f"{machine['load_average_before'][0]:.1f}, after {machine['load_average_after'][0]:.1f}; "
+        f"{host.summary_line(machine)}; load average before "
+        f"{machine['load_average'][0]:.1f}, after {machine['load_average_after'][0]:.1f}; "
         f"{summary['seconds'] / 60:.0f} min.",
         "",
         "Baseline: oneDNN on, float32, steps_per_execution 1, TensorFlow's default thread pools, "

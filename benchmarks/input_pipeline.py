@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+import host
+
 HERE = Path(__file__).parent
 IMAGES = 60_000
 CASES = (("linear", 1), ("linear", 16), ("lenet5", 1), ("lenet5", 16))
@@ -103,14 +105,10 @@ def main() -> None:
          "samples": [r["images_per_second"] for r in runs], "epoch_seconds": None}
         for runs in samples.values()
     ]  # fmt: skip
-    from bench.devices import cpu_model
-
     summary = {
         "command": f"python benchmarks/input_pipeline.py --epochs {arguments.epochs} "
         f"--repeats {arguments.repeats}",
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "date": time.strftime("%Y-%m-%d"),
+        "machine": host.describe(),
         "rows": rows,
     }
     out = HERE / "results" / "input_pipeline"
@@ -118,8 +116,8 @@ def main() -> None:
     lines = [
         "# Input pipeline: the ceiling of training images/s from numpy arrays",
         "",
-        f"{summary['cpu']}, {summary['cores']} cores, {summary['date']}; TensorFlow with oneDNN, "
-        f"float32, batch {rows[0]['batch_size']}, AdamW, {IMAGES:,} random images per epoch, "
+        f"{host.summary_line(summary['machine'])}; oneDNN on, float32, batch "
+        f"{rows[0]['batch_size']}, AdamW, {IMAGES:,} random images per epoch, "
         f"{arguments.epochs} timed epochs after a warm-up epoch; median of {arguments.repeats} "
         "interleaved rounds (all rounds in brackets).",
         "",

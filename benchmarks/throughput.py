@@ -16,11 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import host
 
 HERE = Path(__file__).parent
 WARMUP_STEPS = 3
@@ -110,7 +111,7 @@ def main() -> None:
               flush=True)  # fmt: skip
     summary = {
         "command": "python benchmarks/throughput.py --seconds " + f"{arguments.seconds:g}",
-        "machine": _machine(),
+        "machine": host.describe(),
         "rows": rows,
     }
     out = HERE / "results" / "throughput"
@@ -137,28 +138,12 @@ def _run_worker(model: str, pipeline: str, seconds: float, onednn: bool | None) 
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
-def _machine() -> dict:
-    import importlib.metadata
-
-    from bench.devices import cpu_model
-
-    return {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "tensorflow": importlib.metadata.version("tensorflow"),
-        "keras": importlib.metadata.version("keras"),
-        "load_average": os.getloadavg(),
-    }
-
-
 def _markdown(summary: dict) -> str:
     machine = summary["machine"]
     lines = [
         "# Training throughput: bench's pipeline vs the 2021 write-up's",
         "",
-        f"{machine['cpu']}, {machine['cores']} cores, TensorFlow {machine['tensorflow']}, Keras "
-        f"{machine['keras']}; load average at the end {machine['load_average'][0]:.1f}.",
+        f"{host.summary_line(machine)}; load average at the end {machine['load_average'][0]:.1f}.",
         "",
         "| model | bench: model, batch, precision, steps/execution | images/s "
         "| 2021: model, batch | images/s | ratio |",
