@@ -91,9 +91,9 @@ SeedOption = Annotated[
 PrecisionOption = Annotated[
     str,
     typer.Option(
-        help="Keras dtype policy: auto (bfloat16 mixed precision on GPUs and, for the "
-        "convolutional networks, on CPUs with bfloat16 instructions; else float32), float32, "
-        "mixed_bfloat16 or mixed_float16.",
+        help="Keras dtype policy for every model: float32, mixed_bfloat16 or mixed_float16; "
+        "auto picks bfloat16 mixed precision on GPUs and, on CPUs with bfloat16 instructions, "
+        "for the heavy models (100+ MFLOPs per image: AlexNet, ResNet-34); else float32.",
     ),
 ]
 FreshOption = Annotated[
