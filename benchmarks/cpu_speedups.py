@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import host
+import timing
 
 HERE = Path(__file__).parent
 MODELS = ("lenet5", "lstm", "alexnet", "resnet34")
@@ -67,20 +68,10 @@ def measure(model_name: str, setting: dict, seconds: float) -> dict:
     images = rng.random((images_per_execution * executions, 28, 28, 1), dtype=np.float32)
     labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, len(images))]
 
-    ends: list[float] = []
-
-    class ExecutionTimer(keras.callbacks.Callback):
-        # With steps_per_execution > 1 Keras calls this once per execution, not per batch.
-        def on_train_batch_end(self, batch, logs=None):
-            ends.append(time.perf_counter())
-            timed = ends[WARMUP_EXECUTIONS:]
-            if len(timed) >= 3 and timed[-1] - timed[0] > seconds:
-                self.model.stop_training = True
-
-    model.fit(images, labels, batch_size=recipe.batch_size, epochs=100, verbose=0,
-              callbacks=[ExecutionTimer()], shuffle=True)  # fmt: skip
-    timed = ends[WARMUP_EXECUTIONS:]
-    train = images_per_execution * (len(timed) - 1) / (timed[-1] - timed[0])
+    train, _ = timing.training_rate(
+        model, images, labels, batch_size=recipe.batch_size, steps_per_execution=spe,
+        seconds=seconds, warmup_calls=WARMUP_EXECUTIONS, epochs=100, shuffle=True,
+    )  # fmt: skip
 
     held_x, held_y = images[:EVALUATION_IMAGES], labels[:EVALUATION_IMAGES]
     rates = {}

@@ -18,10 +18,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import host
+import timing
 
 HERE = Path(__file__).parent
 WARMUP_STEPS = 3
@@ -69,23 +69,11 @@ def measure(model_name: str, pipeline: str, seconds: float) -> dict:
     images = rng.random((batch * min(steps, 64), 28, 28, 1), dtype=np.float32)
     labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, len(images))]
 
-    class BatchTimer(keras.callbacks.Callback):
-        """Records when each batch ends; stops once ``seconds`` have been timed."""
-
-        ends: list[float] = []
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.ends.append(time.perf_counter())
-            timed = self.ends[WARMUP_STEPS:]
-            if len(timed) >= 3 and timed[-1] - timed[0] > seconds:
-                self.model.stop_training = True
-
-    timer = BatchTimer()
-    model.fit(images, labels, batch_size=batch, epochs=steps // 64 + 1, verbose=0,
-              callbacks=[timer], shuffle=False)  # fmt: skip
-    timed = timer.ends[WARMUP_STEPS:]
-    images_per_second = batch * steps_per_execution * (len(timed) - 1) / (timed[-1] - timed[0])
-    return {"model": spec.name, "batch_size": batch, "steps_timed": len(timed) - 1,
+    images_per_second, calls = timing.training_rate(
+        model, images, labels, batch_size=batch, steps_per_execution=steps_per_execution,
+        seconds=seconds, warmup_calls=WARMUP_STEPS, epochs=steps // 64 + 1, shuffle=False,
+    )  # fmt: skip
+    return {"model": spec.name, "batch_size": batch, "steps_timed": calls,
             "precision": policy, "steps_per_execution": steps_per_execution,
             "images_per_second": images_per_second}  # fmt: skip
 
