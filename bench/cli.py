@@ -100,6 +100,15 @@ FreshOption = Annotated[
     bool,
     typer.Option(help="Retrain folds already stored (old ones are moved to results/superseded/)."),
 ]
+TimeBudgetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--time-budget",
+        help="Wall-clock budget such as 90m, 2h or 1h30m: folds run round-robin across models, "
+        "none starts unless predicted to finish in time; rerun the command to resume.",
+        show_default=False,
+    ),
+]
 QuietOption = Annotated[bool, typer.Option(help="Log lines instead of a live progress display.")]
 
 
@@ -188,6 +197,7 @@ def train_command(
         str, typer.Option(help="default, or mirrored (TensorFlow MirroredStrategy over all GPUs).")
     ] = "default",
     precision: PrecisionOption = "auto",
+    time_budget: TimeBudgetOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Cross-validate models on Fashion-MNIST and store every fold under the results directory."""
@@ -198,6 +208,7 @@ def train_command(
         models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
         batch_size=batch_size, seed=seed, data_dir=data_dir, results_dir=results_dir,
         fresh=fresh, shard=shard, strategy=strategy, precision=precision,
+        time_budget=time_budget,
     )  # fmt: skip
     run_training(options, quiet=quiet)
 
@@ -226,6 +237,7 @@ def build_site_command(
     seed: SeedOption = 0,
     fresh: FreshOption = False,
     precision: PrecisionOption = "auto",
+    time_budget: TimeBudgetOption = None,
     quiet: QuietOption = False,
     data_dir: DataDirOption = None,
     results_dir: ResultsDirOption = Path("results"),
@@ -243,7 +255,7 @@ def build_site_command(
     options = TrainOptions(
         models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
         batch_size=batch_size, seed=seed, data_dir=data_dir, results_dir=results_dir,
-        fresh=fresh, precision=precision,
+        fresh=fresh, precision=precision, time_budget=time_budget,
     )  # fmt: skip
     run_training(options, quiet=quiet)
     _render(results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir)
@@ -293,6 +305,12 @@ def run_training(options, *, quiet: bool) -> None:
     finally:
         reporter.close()
     console.print(f"trained {len(outcome.trained)} fold(s), {len(outcome.skipped)} already stored")
+    if outcome.left:
+        left = ", ".join(f"{model} fold {fold}" for model, fold in outcome.left)
+        console.print(
+            f"time budget reached: {len(outcome.left)} fold(s) not started ({left}); "
+            "run the same command to resume"
+        )
     print_reports(report.load_reports(options.results_dir, list(options.models) or None))
 
 

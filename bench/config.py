@@ -9,8 +9,6 @@ learning-rate schedule.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from dataclasses import dataclass, field, replace
 
 from bench.errors import BenchError
@@ -69,16 +67,13 @@ class RunConfig:
         return dict(self.plans)[model]
 
     def fold_config(self, model: str) -> dict:
-        """What a stored fold must match to be reused (strategy and shards do not change it)."""
+        """The config's share of a fold's identity (see ``bench.fold_key``): strategy and
+        shards do not change a fold's numbers."""
         return {
             "profile": self.profile,
             "seed": self.seed,
             "plan": dataclasses.asdict(self.plan(model)),
         }
-
-    def fold_key(self, model: str) -> str:
-        encoded = json.dumps(self.fold_config(model), sort_keys=True).encode()
-        return hashlib.sha256(encoded).hexdigest()[:16]
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -1,11 +1,16 @@
 """The results store: one JSON (+ test probabilities) per (model, fold), and run manifests.
 
-Layout of a results directory::
+Layout of a results directory (profiles side by side, so a quick preview never touches full
+folds)::
 
-    <model>/fold-03.json        scores, history, timings, the fold's config key
-    <model>/fold-03.test.npz    test-set probabilities (float16), indices and labels
-    runs/<run id>.json          run manifest: config, command, environment, dataset, times
-    superseded/<stamp>/<model>/ folds of an older config, moved aside (never deleted)
+    <model>/<profile>/fold-03.json          scores, history, timings, the fold's key
+    <model>/<profile>/fold-03.test.npz      test-set probabilities (float32), indices, labels
+    <model>/<profile>/fold-03.held-out.npz  the held-out fold's probabilities, indices, labels
+    runs/<run id>.json                      run manifest: config, command, environment, times
+    superseded/<stamp>/<model>/<profile>/   folds of an older key, moved aside (never deleted)
+
+Schema 1 stored folds directly under ``<model>/`` with float16 test probabilities and no
+held-out probabilities; such folds are still read (see ``load_folds``).
 
 Every file is written to a temporary name and renamed, the probabilities before the JSON that
 names their digest, so an interrupted run leaves finished folds intact and nothing half-written.
@@ -27,18 +32,29 @@ import numpy as np
 
 from bench.errors import BenchError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 RUNS_DIR = "runs"
 SUPERSEDED_DIR = "superseded"
 
 
 @dataclass(frozen=True)
-class TestPredictions:
-    """A fold model's class probabilities on the (possibly subsampled) test set."""
+class Predictions:
+    """A fold model's class probabilities on a set of images of one split."""
 
-    indices: np.ndarray  # int32 positions in the 10,000 test images
+    indices: np.ndarray  # int32 positions in the split (10,000 test or 60,000 training images)
     labels: np.ndarray  # uint8 true labels at those positions
-    probabilities: np.ndarray  # (n, 10)
+    probabilities: np.ndarray  # (n, 10) float32
+
+
+TestPredictions = Predictions  # the name schema-1 code used
+
+
+@dataclass(frozen=True)
+class FoldPredictions:
+    """What a fold model predicted: the test images and its own held-out fold."""
+
+    test: Predictions
+    held_out: Predictions
 
 
 @dataclass(frozen=True)
@@ -52,38 +68,66 @@ class StoredFold:
     def fold(self) -> int:
         return self.record["fold"]
 
+    @property
+    def profile(self) -> str:
+        return self.record["profile"]
+
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def fold_path(results_dir: Path, model: str, fold: int) -> Path:
-    return results_dir / model / f"fold-{fold:02d}.json"
+def fold_path(results_dir: Path, model: str, profile: str, fold: int) -> Path:
+    return results_dir / model / profile / f"fold-{fold:02d}.json"
 
 
-def write_fold(results_dir: Path, record: dict, predictions: TestPredictions) -> Path:
-    """Store one finished fold atomically and return the JSON's path."""
-    path = fold_path(results_dir, record["model"], record["fold"])
+def _npz(predictions: Predictions) -> bytes:
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,
         indices=predictions.indices.astype(np.int32),
         labels=predictions.labels.astype(np.uint8),
-        probabilities=predictions.probabilities.astype(np.float16),
+        probabilities=predictions.probabilities.astype(np.float32),
     )
-    payload = buffer.getvalue()
-    npz_path = path.with_suffix(".test.npz")
-    atomic_write(npz_path, payload)
-    record = {
-        "schema_version": SCHEMA_VERSION,
-        **record,
-        "test_predictions": {
+    return buffer.getvalue()
+
+
+def write_fold(results_dir: Path, record: dict, predictions: FoldPredictions) -> Path:
+    """Store one finished fold atomically and return the JSON's path.
+
+    Probabilities are kept at float32 so every published score can be recomputed exactly.
+    """
+    path = fold_path(results_dir, record["model"], record["profile"], record["fold"])
+    references = {}
+    for field_name, suffix, arrays in (
+        ("test_predictions", ".test.npz", predictions.test),
+        ("held_out_predictions", ".held-out.npz", predictions.held_out),
+    ):
+        payload = _npz(arrays)
+        npz_path = path.with_suffix(suffix)
+        atomic_write(npz_path, payload)
+        references[field_name] = {
             "file": npz_path.name,
             "sha256": hashlib.sha256(payload).hexdigest(),
-        },
-    }
+        }
+    record = {"schema_version": SCHEMA_VERSION, **record, **references}
     atomic_write(path, (json.dumps(record, indent=1, sort_keys=True) + "\n").encode())
     return path
+
+
+def upgrade_record(results_dir: Path, stored: StoredFold, record: dict) -> StoredFold:
+    """Store a schema-1 fold's upgraded ``record`` in the per-profile layout, its probabilities
+    moved beside it unchanged (their digest still holds), and remove the old JSON."""
+    path = fold_path(results_dir, record["model"], record["profile"], record["fold"])
+    if path != stored.path:
+        old_npz = stored.path.with_suffix(".test.npz")
+        if old_npz.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(old_npz, path.with_suffix(".test.npz"))
+    atomic_write(path, (json.dumps(record, indent=1, sort_keys=True) + "\n").encode())
+    if path != stored.path:
+        stored.path.unlink()
+    return StoredFold(path, record)
 
 
 def read_json(path: Path, *, what: str) -> dict:
@@ -107,57 +151,80 @@ def read_json(path: Path, *, what: str) -> dict:
     return record
 
 
-def load_folds(results_dir: Path, model: str) -> list[StoredFold]:
-    """Every stored fold of ``model``, sorted by fold index (empty when none)."""
+def load_folds(results_dir: Path, model: str, profile: str | None = None) -> list[StoredFold]:
+    """Stored folds of ``model`` (of ``profile``, or of every profile), by profile then fold.
+
+    Reads ``<model>/<profile>/`` and, for schema-1 results, ``<model>/`` itself.
+    """
+    model_dir = results_dir / model
+    paths = sorted(model_dir.glob("fold-*.json")) + sorted(model_dir.glob("*/fold-*.json"))
     folds = []
-    for path in sorted((results_dir / model).glob("fold-*.json")):
+    for path in paths:
         record = read_json(path, what="fold result")
         missing = {"model", "fold", "folds", "fold_key", "profile", "test"} - record.keys()
         if missing:
             raise BenchError(f"{path}: fold result lacks {', '.join(sorted(missing))}; delete it")
-        folds.append(StoredFold(path, record))
-    return folds
+        if record["model"] != model or (
+            path.parent != model_dir and path.parent.name != record["profile"]
+        ):
+            raise BenchError(
+                f"{path}: its record says model {str(record['model'])[:40]!r}, profile "
+                f"{str(record['profile'])[:40]!r}, which does not match where it is stored; "
+                "move it out of the results folder"
+            )
+        if profile is None or record["profile"] == profile:
+            folds.append(StoredFold(path, record))
+    return sorted(folds, key=lambda stored: (stored.profile, stored.fold))
 
 
-def load_predictions(stored: StoredFold) -> TestPredictions:
-    """Read and verify the probabilities a fold JSON points to."""
-    reference = stored.record["test_predictions"]
-    path = stored.path.parent / reference["file"]
+def load_predictions(stored: StoredFold, which: str = "test") -> Predictions | None:
+    """Read and verify a fold's test (or ``held_out``) probabilities; None where the fold has
+    none stored (held-out probabilities before schema 2)."""
+    reference = stored.record.get(f"{which}_predictions")
+    if reference is None:
+        if which == "test":
+            raise BenchError(f"{stored.path}: names no test probabilities; delete it to retrain")
+        return None
+    path = stored.path.parent / Path(str(reference.get("file", ""))).name
     try:
         payload = path.read_bytes()
     except OSError:
         raise BenchError(
             f"{path}: missing; delete {stored.path.name} to retrain that fold"
         ) from None
-    if hashlib.sha256(payload).hexdigest() != reference["sha256"]:
+    if hashlib.sha256(payload).hexdigest() != reference.get("sha256"):
         raise BenchError(
             f"{path}: does not match the digest in {stored.path.name}; retrain that fold"
         )
-    with np.load(io.BytesIO(payload)) as arrays:
-        return TestPredictions(
+    with np.load(io.BytesIO(payload), allow_pickle=False) as arrays:
+        return Predictions(
             arrays["indices"], arrays["labels"], arrays["probabilities"].astype(np.float32)
         )
 
 
 def stored_models(results_dir: Path) -> list[str]:
-    """Names of the model folders that hold at least one fold result."""
+    """Names of the model folders that hold at least one fold result (any profile)."""
     if not results_dir.is_dir():
         return []
     return sorted(
         entry.name
         for entry in results_dir.iterdir()
-        if entry.is_dir() and any(entry.glob("fold-*.json"))
+        if entry.is_dir()
+        and entry.name not in (RUNS_DIR, SUPERSEDED_DIR)
+        and (any(entry.glob("fold-*.json")) or any(entry.glob("*/fold-*.json")))
     )
 
 
 def supersede(results_dir: Path, model: str, stale: list[StoredFold], stamp: str) -> Path:
-    """Move folds of an older config aside (with their probabilities); returns the new folder."""
+    """Move folds of an older key aside (with their probabilities); returns the new folder."""
     target = results_dir / SUPERSEDED_DIR / stamp / model
-    target.mkdir(parents=True, exist_ok=True)
     for stored in stale:
-        for path in (stored.path, stored.path.with_suffix(".test.npz")):
+        folder = target / stored.profile
+        folder.mkdir(parents=True, exist_ok=True)
+        for suffix in (".json", ".test.npz", ".held-out.npz"):
+            path = stored.path.with_suffix(suffix)
             if path.exists():
-                shutil.move(str(path), target / path.name)
+                shutil.move(str(path), folder / path.name)
     return target
 
 

@@ -20,8 +20,8 @@ from bench.config import Augmentation, Recipe
 from bench.devices import Device, distribution_scope
 from bench.errors import BenchError
 from bench.models import ModelSpec
-from bench.models.summary import count_parameters, layer_table
-from bench.results import TestPredictions, now
+from bench.models.summary import architecture_digest, count_parameters, layer_table
+from bench.results import FoldPredictions, Predictions, now
 
 EVALUATION_BATCH = 512
 _OOM_MARKERS = ("RESOURCE_EXHAUSTED", "out of memory", "OOM", "Out of memory")
@@ -45,6 +45,7 @@ class FoldData:
     test_x: np.ndarray
     test_y: np.ndarray
     test_indices: np.ndarray
+    held_indices: np.ndarray | None = None  # positions in the 60,000 training images
 
 
 def steps_per_epoch(images: int, batch_size: int) -> int:
@@ -60,8 +61,10 @@ def fit_fold(
     device: Device,
     strategy: str = "default",
     reporter: FoldReporter | None = None,
-) -> tuple[dict, TestPredictions]:
-    """Train ``spec`` on the fold; return its record (scores, history, timing) and test output."""
+) -> tuple[dict, FoldPredictions]:
+    """Train ``spec`` on the fold; return its record (scores, history, timing) and what it
+    predicted on the test images and on its held-out fold."""
+    fold_started = time.perf_counter()
     keras.utils.set_random_seed(seed)
     precision = device.precision(spec)
     # Under MirroredStrategy, TensorFlow 2.21 fails in the multi-step loop ("You must feed a
@@ -93,7 +96,8 @@ def fit_fold(
             verbose=0,
             callbacks=[timer],
         )
-        held_pred = _predict(model, data.held_x).argmax(axis=1)
+        held_probabilities = _predict(model, data.held_x)
+        held_pred = held_probabilities.argmax(axis=1)
         test_probabilities = _predict(model, data.test_x)
     except Exception as error:  # backends raise different types for OOM
         if any(marker in str(error) for marker in _OOM_MARKERS):
@@ -107,6 +111,7 @@ def fit_fold(
     record = {
         "parameters": count_parameters(base),
         "architecture": layer_table(base),
+        "architecture_digest": architecture_digest(base),
         "train_images": len(data.train_x),
         "held_out_images": len(data.held_x),
         "test_images": len(data.test_x),
@@ -114,6 +119,7 @@ def fit_fold(
         "batch_size": recipe.batch_size,
         "mixed_precision": precision,
         "steps_per_execution": steps_per_execution,
+        "jit_compile": model.jit_compile,
         "epoch_seconds": timer.epoch_seconds,
         "train_seconds": train_seconds,
         "images_per_second": recipe.epochs * len(data.train_x) / max(train_seconds, 1e-9),
@@ -131,9 +137,14 @@ def fit_fold(
             "per_class": metrics.per_class_scores(data.test_y, test_pred),
             "confusion": metrics.confusion_counts(data.test_y, test_pred),
         },
+        "wall_seconds": time.perf_counter() - fold_started,
         "finished_at": now(),
     }
-    predictions = TestPredictions(data.test_indices, data.test_y, test_probabilities)
+    held_indices = data.held_indices if data.held_indices is not None else np.arange(len(held_pred))
+    predictions = FoldPredictions(
+        test=Predictions(data.test_indices, data.test_y, test_probabilities),
+        held_out=Predictions(held_indices, data.held_y, held_probabilities),
+    )
     return record, predictions
 
 

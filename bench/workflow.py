@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import budget, data, devices, engine
 from bench import config as config_module
-from bench import data, devices, engine
 from bench.models import default_model_names
 
 
@@ -29,11 +29,14 @@ class TrainOptions:
     shard: str = "0/1"
     strategy: str = "default"
     precision: str = "auto"  # a Keras dtype policy, or auto (see bench.devices.detect)
+    time_budget: str | None = None  # e.g. "90m", "2h", "1h30m" (see bench.budget)
 
 
 def train(options: TrainOptions, reporter: engine.RunReporter) -> engine.RunOutcome:
     """Resolve the profile on the detected device, then run the protocol (see bench.engine)."""
     shard = engine.protocol.parse_shard(options.shard)
+    seconds = budget.parse_duration(options.time_budget) if options.time_budget else None
+    time_budget = budget.Budget(seconds) if seconds else None  # the clock starts now
     device = devices.detect(options.precision)
     profile = config_module.resolve_profile(options.profile, bool(device.gpus))
     if options.profile == "auto":
@@ -57,4 +60,5 @@ def train(options: TrainOptions, reporter: engine.RunReporter) -> engine.RunOutc
         shard=shard,
         fresh=options.fresh,
         reporter=reporter,
+        budget=time_budget,
     )

@@ -20,8 +20,9 @@ class RecordingReporter:
         self.notes: list[str] = []
         self.batches = 0
 
-    def start(self, work, skipped):
+    def start(self, work, skipped, budget=None):
         self.started = list(work)
+        self.budget = budget
 
     def fold_started(self, item):
         pass
@@ -46,6 +47,8 @@ def smoke_run(
     reporter: RecordingReporter | None = None,
     shard: tuple[int, int] = (0, 1),
     fresh: bool = False,
+    budget=None,
+    precision: str = "auto",
     **overrides,
 ) -> engine.RunOutcome:
     run_config = config.build_config("smoke", models, **overrides)
@@ -53,8 +56,9 @@ def smoke_run(
         run_config,
         data.load_dataset(data_dir),
         results_dir,
-        device=devices.detect(),
+        device=devices.detect(precision),
         shard=shard,
         fresh=fresh,
+        budget=budget,
         reporter=reporter or RecordingReporter(),
     )

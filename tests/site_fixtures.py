@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import config, data, metrics, results
+from bench import config, data, fold_key, metrics, results
 from tests.conftest import install_dataset
 
 # A small dataset: every class present, the test split large enough for 50-image subsets.
@@ -82,6 +82,7 @@ def fold_record(model, fold, folds, indices, labels, shared, rng, run_config, ru
     held_labels = np.arange(40) % 10
     held_predicted = np.where(rng.random(40) < 0.7, held_labels, (held_labels + 1) % 10)
     train_seconds = 12.5 + 3 * fold + skill
+    identity = fold_key.identity(run_config.fold_config(model), "float32", "fixture")
     epochs = np.arange(1, EPOCHS + 1)
     record = {
         "kind": "fold",
@@ -92,7 +93,8 @@ def fold_record(model, fold, folds, indices, labels, shared, rng, run_config, ru
         "folds": folds,
         "profile": run_config.profile,
         "seed": run_config.seed,
-        "fold_key": run_config.fold_key(model),
+        "fold_key": fold_key.key(identity),
+        "identity": identity,
         "config": run_config.fold_config(model),
         "run_id": run_id,
         "device": "cpu",
@@ -128,7 +130,10 @@ def fold_record(model, fold, folds, indices, labels, shared, rng, run_config, ru
         },
         "finished_at": FINISHED,
     }
-    return record, results.TestPredictions(indices.astype(np.int32), labels, probabilities)
+    held_probabilities = np.eye(10, dtype=np.float32)[held_predicted] * 0.9 + 0.01
+    held_out = results.Predictions(np.arange(40, dtype=np.int32), held_labels, held_probabilities)
+    test = results.Predictions(indices.astype(np.int32), labels, probabilities)
+    return record, results.FoldPredictions(test=test, held_out=held_out)
 
 
 def manifest(run_config: config.RunConfig, run_id: str, trained: list) -> dict:

@@ -26,7 +26,7 @@ def test_train_stores_folds_and_prints_the_table(synthetic, tmp_path):
     assert result.exit_code == 0, result.output
     assert "lenet5 fold 2/2" in result.output
     assert "smoke" in result.output  # the profile is shown with the results
-    record = json.loads(results.fold_path(tmp_path, "lenet5", 0).read_text())
+    record = json.loads(results.fold_path(tmp_path, "lenet5", "smoke", 0).read_text())
     assert record["seed"] == 7
 
 
@@ -36,7 +36,7 @@ def test_precision_option_reaches_every_fold_record(synthetic, tmp_path):
                     "--precision", "float32")  # fmt: skip
     assert result.exit_code == 0, result.output
     for model in ("lenet5", "lstm"):
-        record = json.loads(results.fold_path(tmp_path, model, 1).read_text())
+        record = json.loads(results.fold_path(tmp_path, model, "smoke", 1).read_text())
         assert record["mixed_precision"] == "float32"
     manifest = json.loads(next((tmp_path / "runs").glob("*.json")).read_text())
     assert manifest["environment"]["mixed_precision"] == "float32"
@@ -52,6 +52,13 @@ def test_precision_option_reaches_every_fold_record(synthetic, tmp_path):
         (["--epochs", "0"], "error: --epochs 0: must be at least 1"),
         (["--strategy", "ring"], "error: --strategy 'ring': choose from default, mirrored"),
         (["--precision", "fp8"], "error: --precision 'fp8': choose from auto, float32, "),
+        *(
+            (
+                ["--time-budget", bad],
+                f"error: --time-budget {bad!r}: expected a duration such as 90m, 2h or 1h30m",
+            )
+            for bad in ("0", "-5m", "abc", "5")
+        ),
     ],
 )
 def test_bad_options_are_one_line_errors(synthetic, tmp_path, arguments, message):

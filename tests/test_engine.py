@@ -27,7 +27,7 @@ def test_every_default_model_trains_end_to_end(synthetic, tmp_path):
     assert reporter.batches == sum(item.epochs * item.steps_per_epoch for item in reporter.started)
     for model in DEFAULT_MODELS:
         for fold in (0, 1):
-            record = json.loads(results.fold_path(tmp_path, model, fold).read_text())
+            record = json.loads(results.fold_path(tmp_path, model, "smoke", fold).read_text())
             assert record["schema_version"] == results.SCHEMA_VERSION
             assert record["profile"] == "smoke" and record["folds"] == 2
             assert record["parameters"] > 0 and record["architecture"]
@@ -76,8 +76,8 @@ def test_interrupted_run_keeps_finished_folds_and_resumes(synthetic, tmp_path, m
     monkeypatch.setattr("bench.engine.fit_fold", interrupt_second_fold)
     with pytest.raises(KeyboardInterrupt):
         smoke_run(directory, tmp_path)
-    assert results.fold_path(tmp_path, "lenet5", 0).exists()
-    assert not results.fold_path(tmp_path, "lenet5", 1).exists()
+    assert results.fold_path(tmp_path, "lenet5", "smoke", 0).exists()
+    assert not results.fold_path(tmp_path, "lenet5", "smoke", 1).exists()
     assert not list(tmp_path.rglob("*.tmp"))
     assert results.load_manifests(tmp_path)[0]["status"] == "interrupted"
     monkeypatch.setattr("bench.engine.fit_fold", real_fit)
@@ -87,7 +87,7 @@ def test_interrupted_run_keeps_finished_folds_and_resumes(synthetic, tmp_path, m
 def test_corrupt_result_file_is_named(synthetic, tmp_path):
     directory, _ = synthetic
     smoke_run(directory, tmp_path)
-    path = results.fold_path(tmp_path, "lenet5", 1)
+    path = results.fold_path(tmp_path, "lenet5", "smoke", 1)
     path.write_text(path.read_text()[:100])
     with pytest.raises(BenchError, match=r"fold-01\.json: fold result is not valid JSON"):
         smoke_run(directory, tmp_path)
@@ -96,7 +96,7 @@ def test_corrupt_result_file_is_named(synthetic, tmp_path):
 def test_newer_schema_is_refused(synthetic, tmp_path):
     directory, _ = synthetic
     smoke_run(directory, tmp_path)
-    path = results.fold_path(tmp_path, "lenet5", 0)
+    path = results.fold_path(tmp_path, "lenet5", "smoke", 0)
     record = json.loads(path.read_text())
     path.write_text(json.dumps({**record, "schema_version": results.SCHEMA_VERSION + 1}))
     with pytest.raises(BenchError, match="written by a newer bench"):
@@ -110,9 +110,11 @@ def test_config_change_retrains_and_keeps_the_old_folds(synthetic, tmp_path):
     outcome = smoke_run(directory, tmp_path, reporter=reporter, epochs=2)
     assert outcome.trained == [("lenet5", 0), ("lenet5", 1)]
     moved = outcome.superseded[0]
-    assert sorted(p.name for p in moved.glob("*.json")) == ["fold-00.json", "fold-01.json"]
+    moved_names = sorted(p.name for p in (moved / "smoke").glob("*"))
+    assert moved_names == [f"fold-0{i}.{kind}" for i in (0, 1)
+                           for kind in ("held-out.npz", "json", "test.npz")]  # fmt: skip
     assert any("moved 2 fold(s)" in note for note in reporter.notes)
-    record = json.loads(results.fold_path(tmp_path, "lenet5", 0).read_text())
+    record = json.loads(results.fold_path(tmp_path, "lenet5", "smoke", 0).read_text())
     assert record["epochs"] == 2
 
 
@@ -153,20 +155,20 @@ def test_killed_process_leaves_whole_files_and_resumes(synthetic, tmp_path):
                "--results-dir", str(tmp_path)]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    first = results.fold_path(tmp_path, "lenet5", 0)
+    first = results.fold_path(tmp_path, "lenet5", "smoke", 0)
     deadline = time.monotonic() + 120
     while not first.exists() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert first.exists(), process.stderr.read().decode()[-2000:]
-    stored = sorted(p.name for p in (tmp_path / "lenet5").glob("fold-*.json"))
+    stored = sorted(p.name for p in (tmp_path / "lenet5" / "smoke").glob("fold-*.json"))
     for name in stored:  # whole JSON files only
-        json.loads((tmp_path / "lenet5" / name).read_text())
+        json.loads((tmp_path / "lenet5" / "smoke" / name).read_text())
     resumed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"{len(stored)} already stored" in resumed.stdout
-    assert len(list((tmp_path / "lenet5").glob("fold-*.json"))) == 4
+    assert len(list((tmp_path / "lenet5" / "smoke").glob("fold-*.json"))) == 4
 
 
 def _must_not_train(*args, **kwargs):

@@ -32,7 +32,7 @@ def test_smoke_profile_under_jax(synthetic, tmp_path):
     finished = _train(directory, tmp_path, KERAS_BACKEND="jax")
     assert finished.returncode == 0, finished.stderr[-3000:]
     for model in ("lenet5", "alexnet", "resnet34", "lstm"):
-        record = json.loads(results.fold_path(tmp_path, model, 1).read_text())
+        record = json.loads(results.fold_path(tmp_path, model, "smoke", 1).read_text())
         assert record["backend"] == "jax"
         assert record["steps_per_execution"] == 1  # only measured (and used) under TensorFlow
         assert 0.0 <= record["test"]["accuracy"] <= 1.0
@@ -46,7 +46,7 @@ def test_mirrored_strategy_on_two_logical_cpus(synthetic, tmp_path):
         directory, tmp_path, "--model", "lenet5", "--strategy", "mirrored", LOGICAL_CPUS="2"
     )
     assert finished.returncode == 0, finished.stderr[-3000:]
-    record = json.loads(results.fold_path(tmp_path, "lenet5", 0).read_text())
+    record = json.loads(results.fold_path(tmp_path, "lenet5", "smoke", 0).read_text())
     assert record["strategy"] == "mirrored"
     assert record["steps_per_execution"] == 1  # TensorFlow's multi-step loop fails under it
     assert "lenet5 fold 2/2" in finished.stdout

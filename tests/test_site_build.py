@@ -89,8 +89,8 @@ def test_every_page_exists(quick_site):
         *(f"figures/{model}/{name}" for model in MODELS for name in (
             "confusion.svg", "misclassified.png", "learning-curves.svg", "fold-scores.svg")),
         "figures/dataset-examples.png", "figures/dataset-grid.png", "figures/class-balance.svg",
-        *(f"data/results/{model}/fold-{fold:02d}.{kind}"
-          for model in MODELS for fold in (0, 1) for kind in ("json", "test.npz")),
+        *(f"data/results/{model}/quick/fold-{fold:02d}.{kind}"
+          for model in MODELS for fold in (0, 1) for kind in ("json", "test.npz", "held-out.npz")),
     ]  # fmt: skip
     missing = [path for path in expected if not (quick_site / path).is_file()]
     assert not missing

@@ -58,7 +58,7 @@ def test_render_empty_results_dir(stored, tmp_path):
 
 def test_render_newer_schema(stored, tmp_path):
     results_dir, data_dir = stored
-    path = results_dir / "lstm" / "fold-01.json"
+    path = results_dir / "lstm" / "quick" / "fold-01.json"
     record = json.loads(path.read_text())
     path.write_text(json.dumps({**record, "schema_version": 99}))
     result = render(results_dir, tmp_path / "site", data_dir)

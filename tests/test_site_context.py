@@ -135,7 +135,7 @@ def test_reproduce_command_is_exact_for_profile_defaults(stored):
 
 def test_reproduce_command_carries_overrides(tmp_path):
     results_dir = write_results(tmp_path / "results", np.arange(100) % 10, models=("lenet5",))
-    path = results_dir / "lenet5" / "fold-00.json"
+    path = results_dir / "lenet5" / "quick" / "fold-00.json"
     for fold_path in (path, path.with_name("fold-01.json")):
         record = json.loads(fold_path.read_text())
         record["config"]["plan"]["recipe"]["epochs"] = 2
@@ -183,9 +183,8 @@ def test_result_files_skip_superseded(stored):
     (results_dir / "superseded" / "x" / "lenet5" / "fold-00.json").write_text("{}")
     files = downloads.result_files(results_dir, ["lenet5"])
     assert [f.path for f in files] == [
-        "data/results/lenet5/fold-00.json", "data/results/lenet5/fold-00.test.npz",
-        "data/results/lenet5/fold-01.json", "data/results/lenet5/fold-01.test.npz",
-        "data/results/runs/2026-11-28T090000-a1b2c3.json",
-    ]  # fmt: skip
+        f"data/results/lenet5/quick/fold-0{fold}.{kind}"
+        for fold in (0, 1) for kind in ("json", "test.npz", "held-out.npz")
+    ] + ["data/results/runs/2026-11-28T090000-a1b2c3.json"]  # fmt: skip
     groups = provenance.download_groups(files)
     assert [group["name"] for group in groups] == ["lenet5", "runs"]

@@ -12,6 +12,8 @@ from typing import Any
 import keras
 from keras import layers
 
+from bench import fold_key
+
 # Layers whose cost is a kernel applied once per output position: convolutions and dense
 # layers (a dense layer is a 1x1 "convolution" over its input's leading axes).
 _KERNEL_LAYERS = (layers.Conv1D, layers.Conv2D, layers.Conv3D, layers.Dense)
@@ -81,3 +83,9 @@ def layer_flops(layer: keras.layers.Layer) -> int:
 def forward_flops(model: keras.Model) -> int:
     """Forward FLOPs per example for the whole model (see ``layer_flops`` for the method)."""
     return sum(layer_flops(layer) for layer in model.layers)
+
+
+def architecture_digest(model: keras.Model) -> str:
+    """The model's architecture as one short digest (see ``bench.fold_key``)."""
+    settings = [fold_key.layer_settings(layer) for layer in model.layers]
+    return fold_key.architecture_digest(layer_table(model), settings)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from bench import data, report, results
 from bench.errors import BenchError
-from bench.site import content, downloads, figures, model_page, provenance
+from bench.site import content, downloads, figures, findings, model_page, provenance
 from bench.site.jobs import FigureJob, PageJob, SiteContext
 from bench.site.model_page import model_href, summary_row
 
@@ -27,6 +27,7 @@ INDEX_BLOCKS = (
     ("after", "the-dataset", "gallery"),
     ("before", "comparison-with-the-2021-write-up", "results"),
     ("after", "comparison-with-the-2021-write-up", "comparison"),
+    ("after", "what-the-results-show", "findings"),
 )
 GALLERY_PER_CLASS = 8
 
@@ -67,6 +68,7 @@ def gather(
             rows=rows,
             gallery=gallery(dataset),
             comparison=comparison(reference, rows),
+            findings=findings.build(reports, dataset.class_names),
         ),
         _page(
             "reproducibility.html",

@@ -8,11 +8,12 @@ import io
 import shutil
 from pathlib import Path
 
-from bench import results
+from bench import report, results
 from bench.site.jobs import Download
 
 DATA_DIR = "data/results"
 CSV_PATH = "data/results.csv"
+SUFFIXES = (".test.npz", ".held-out.npz")  # probabilities beside each fold JSON
 # (CSV column, summary-row key); (mean, std) pairs become two columns.
 CSV_FIELDS = (
     ("model", "name"), ("display_name", "display_name"), ("family", "family"),
@@ -27,14 +28,14 @@ CSV_FIELDS = (
 
 
 def result_files(results_dir: Path, models: list[str]) -> list[Download]:
-    """The current folds of ``models`` (JSON and probabilities) and every run manifest.
+    """The folds the site shows for ``models`` (JSON and probabilities) and every run manifest.
 
-    Folds moved to ``superseded/`` are not published: no number on the site comes from them.
+    Folds moved to ``superseded/``, and profiles a model is not shown from, are not published.
     """
     sources = []
     for model in sorted(models):
-        for record in sorted((results_dir / model).glob("fold-*.json")):
-            sources += [record, record.with_suffix(".test.npz")]
+        for stored in report.best_profile_folds(results_dir, model):
+            sources += [stored.path, *(stored.path.with_suffix(suffix) for suffix in SUFFIXES)]
     sources += sorted((results_dir / results.RUNS_DIR).glob("*.json"))
     return [
         Download(

@@ -130,7 +130,10 @@ def misclassified(report: ModelReport, dataset: data.FashionMNIST) -> dict:
     }
 
 
-def confused_pairs(confusion: list[list[int]], names: tuple[str, ...]) -> list[dict]:
+def confused_pairs(
+    confusion: list[list[int]], names: tuple[str, ...], shown: int = CONFUSED_PAIRS_SHOWN
+) -> list[dict]:
+    """The ``shown`` largest off-diagonal cells, named, with their share of the true class."""
     totals = np.asarray(confusion).sum(axis=1)
     return [
         {
@@ -139,7 +142,7 @@ def confused_pairs(confusion: list[list[int]], names: tuple[str, ...]) -> list[d
             "count": count,
             "share": count / totals[true] if totals[true] else 0.0,
         }
-        for true, predicted, count in metrics.most_confused_pairs(confusion, CONFUSED_PAIRS_SHOWN)
+        for true, predicted, count in metrics.most_confused_pairs(confusion, shown)
     ]
 
 

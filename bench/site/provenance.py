@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from itertools import groupby
 
-from bench import config
+from bench import config, fold_key
 from bench.errors import BenchError
 from bench.report import ModelReport
 from bench.site.downloads import CSV_PATH, DATA_DIR
@@ -136,7 +136,18 @@ def _overrides(model: str, record: dict) -> tuple[tuple[str, ...], bool]:
         folds=changed.get("--folds"), epochs=changed.get("--epochs"),
         batch_size=changed.get("--batch-size"),
     )  # fmt: skip
-    return flags, rebuilt.fold_key(model) == record.get("fold_key")
+    return flags, _reproduces(rebuilt.fold_config(model), record)
+
+
+def _reproduces(fold_config: dict, record: dict) -> bool:
+    """Whether ``fold_config`` is the config the fold's key was computed from."""
+    identity = record.get("identity")
+    if not isinstance(identity, dict):  # schema 1: the stored config is all there is
+        return fold_config == record.get("config")
+    rebuilt = fold_key.identity(
+        fold_config, identity.get("precision", ""), identity.get("architecture", "")
+    )
+    return fold_key.key(rebuilt) == record.get("fold_key")
 
 
 def model_source(report: ModelReport) -> dict:

@@ -1,0 +1,124 @@
+"""A wall-clock budget for training: parse it, order folds round-robin, predict and admit folds.
+
+Pure logic only; the engine decides what to run and the CLI what to show. The convention for
+"no budget" is ``Budget | None``: callers pass ``None`` and skip every check.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from bench.errors import BenchError
+
+T = TypeVar("T")
+
+# Units in descending order, each at most once; whitespace between parts so "1h 30m" (what
+# format_duration prints) reads back.
+_NUMBER = r"\d+(?:\.\d+)?"
+_DURATION = re.compile(
+    rf"(?:(?P<hours>{_NUMBER})h)?\s*(?:(?P<minutes>{_NUMBER})m)?\s*(?:(?P<seconds>{_NUMBER})s)?",
+    re.IGNORECASE,
+)
+_SECONDS_PER_UNIT = {"hours": 3600.0, "minutes": 60.0, "seconds": 1.0}
+
+
+def parse_duration(text: str, option: str = "--time-budget") -> float:
+    """Seconds in a duration such as ``90m``, ``2h``, ``1h30m`` or ``1.5h``; more than zero."""
+    match = _DURATION.fullmatch(text.strip())
+    parts = {} if match is None else {k: v for k, v in match.groupdict().items() if v is not None}
+    seconds = sum(float(value) * _SECONDS_PER_UNIT[unit] for unit, value in parts.items())
+    if not parts or seconds <= 0:
+        raise BenchError(
+            f"{option} {text!r}: expected a duration such as 90m, 2h or 1h30m (more than zero)"
+        )
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """Whole seconds as ``1h 30m``, ``12m 5s`` or ``40s``; negative time shows as ``0s``."""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if value
+    ]
+    return " ".join(parts) or "0s"
+
+
+def round_robin(
+    items: Sequence[T], model_of: Callable[[T], str], fold_of: Callable[[T], int]
+) -> list[T]:
+    """Fold 0 of every model, then fold 1, ...; models keep the order they first appear in.
+
+    Under a budget this spreads the time over all models instead of finishing one first.
+    """
+    first_seen: dict[str, int] = {}
+    for item in items:
+        first_seen.setdefault(model_of(item), len(first_seen))
+    return sorted(items, key=lambda item: (fold_of(item), first_seen[model_of(item)]))
+
+
+class FoldTimer:
+    """Predicts a fold's wall seconds per model from seconds per unit of work seen so far.
+
+    ``work`` is any size measure proportional to training time (epochs x training images).
+    The highest rate seen wins, so predictions err towards not overshooting the budget.
+    """
+
+    def __init__(self) -> None:
+        self._timed: dict[str, list[float]] = {}
+        self._prior: dict[str, list[float]] = {}
+
+    def record(self, model: str, seconds: float, work: float) -> None:
+        """Remember a fold of ``model`` timed in this run."""
+        self._timed.setdefault(model, []).append(_rate(seconds, work))
+
+    def prior(self, model: str, seconds: float, work: float) -> None:
+        """Remember a fold from an earlier run; used only until this run times ``model``."""
+        self._prior.setdefault(model, []).append(_rate(seconds, work))
+
+    def predict(self, model: str, work: float) -> float | None:
+        """Seconds a fold of ``work`` should take, or None when ``model`` was never timed."""
+        rates = self._timed.get(model) or self._prior.get(model)
+        return None if not rates else max(rates) * work
+
+
+def _rate(seconds: float, work: float) -> float:
+    """Seconds per unit of work; bad timings are programming errors, not user input."""
+    if work <= 0 or seconds < 0:
+        raise ValueError(f"cannot time a fold of {seconds!r} s over {work!r} units of work")
+    return seconds / work
+
+
+@dataclass
+class Budget:
+    """A wall-clock allowance that starts when built; ``clock`` is injectable for tests."""
+
+    seconds: float
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    started: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline; negative once it has passed."""
+        return self.seconds - (self.clock() - self.started)
+
+    def deadline_passed(self) -> bool:
+        """True once no time is left."""
+        return self.remaining() <= 0
+
+    def allows(self, predicted_seconds: float | None) -> bool:
+        """Whether a fold predicted to take ``predicted_seconds`` finishes before the deadline.
+
+        None (a model not timed yet) is allowed while any time remains: its first fold is a guess.
+        """
+        remaining = self.remaining()
+        if remaining <= 0:
+            return False
+        return predicted_seconds is None or predicted_seconds <= remaining

@@ -1,0 +1,203 @@
+"""Recipe trials on a validation split carved from fold 0's training images (never the test set).
+
+The full protocol's fold 0 (10-fold StratifiedKFold over the 60,000 training images, seed 0)
+trains on 54,000 images. This script splits those 54,000 once more, stratified, into 48,600
+trial-training and 5,400 validation images, trains each candidate recipe on the first and scores
+it on the second. The held-out fold 0 and the 10,000 test images are never read, so a recipe
+chosen here is chosen cleanly. Each finished trial is appended to
+benchmarks/results/recipe_trials.json at once (a killed run keeps what it finished), and
+benchmarks/results/recipe_trials.md is regenerated from that file.
+
+    python benchmarks/recipe_trials.py --model lenet5 [--trial current --trial no-aug-20ep]
+    python benchmarks/recipe_trials.py --list
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from bench import devices
+
+devices.prepare_environment()
+
+import numpy as np  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+
+from bench import data, protocol, results  # noqa: E402
+from bench.config import FULL_RECIPES, Augmentation, Recipe  # noqa: E402
+from bench.models import get_model  # noqa: E402
+from bench.training import FoldData, fit_fold  # noqa: E402
+
+HERE = Path(__file__).parent
+OUT_JSON = HERE / "results" / "recipe_trials.json"
+OUT_MD = HERE / "results" / "recipe_trials.md"
+SEED = 0
+VALIDATION_FRACTION = 0.1
+
+_FLIP = Augmentation(horizontal_flip=True)
+_FLIP_SHIFT5 = Augmentation(translate=0.05, horizontal_flip=True)
+
+
+def candidates() -> dict[str, dict[str, Recipe]]:
+    """Candidate recipes per model, named; "current" is the recipe bench/config.py holds."""
+    lenet, lstm = FULL_RECIPES["lenet5"], FULL_RECIPES["lstm"]
+    alexnet, resnet = FULL_RECIPES["alexnet"], FULL_RECIPES["resnet34"]
+    return {
+        "lenet5": {
+            "current": lenet,
+            "no-aug-20ep": replace(lenet, epochs=20, augmentation=Augmentation()),
+            "flip-40ep": replace(lenet, augmentation=_FLIP),
+            "flip-shift5-60ep": replace(lenet, epochs=60),
+        },
+        "lstm": {
+            "current": lstm,
+            "no-aug-15ep": replace(lstm, epochs=15, augmentation=Augmentation()),
+            "flip-30ep": replace(lstm, augmentation=_FLIP),
+        },
+        "alexnet": {
+            "sgd-flip-shift10-10ep": replace(alexnet, epochs=10, warmup_epochs=1),
+            "sgd-flip-shift5-10ep": replace(
+                alexnet, epochs=10, warmup_epochs=1, augmentation=_FLIP_SHIFT5
+            ),
+        },  # fmt: skip
+        "resnet34": {
+            "sgd-flip-shift10-erase-3ep": replace(resnet, epochs=3, warmup_epochs=1),
+            "sgd-flip-shift5-3ep": replace(
+                resnet, epochs=3, warmup_epochs=1, augmentation=_FLIP_SHIFT5
+            ),
+        },  # fmt: skip
+    }
+
+
+def validation_fold(dataset) -> FoldData:
+    """Fold 0's training images, split into trial-training and validation; nothing else."""
+    fit_positions, _held_out = protocol.fold_splits(dataset.train_labels, 10, SEED)[0]
+    trial_train, validation = train_test_split(
+        fit_positions,
+        test_size=VALIDATION_FRACTION,
+        stratify=dataset.train_labels[fit_positions],
+        random_state=SEED,
+    )
+    images, labels = dataset.train_images, dataset.train_labels
+    val_x = protocol.as_model_input(images[validation])
+    val_y = labels[validation].astype(np.int64)
+    return FoldData(
+        train_x=protocol.as_model_input(images[trial_train]),
+        train_y=labels[trial_train].astype(np.int64),
+        held_x=val_x,
+        held_y=val_y,
+        test_x=val_x,  # scored twice on validation: the test images are never loaded here
+        test_y=val_y,
+        test_indices=np.asarray(validation),
+    )
+
+
+def run_trial(model: str, name: str, recipe: Recipe, fold: FoldData, device) -> dict:
+    started = time.perf_counter()
+    record, _ = fit_fold(get_model(model), recipe, fold, seed=SEED, device=device)
+    return {
+        "model": model,
+        "trial": name,
+        "recipe": asdict(recipe),
+        "train_images": record["train_images"],
+        "validation_images": record["held_out_images"],
+        "validation_accuracy": record["cv"]["accuracy"],
+        "validation_curve": record["history"]["val_accuracy"],
+        "train_accuracy_last_epoch": record["history"]["accuracy"][-1],
+        "train_seconds": record["train_seconds"],
+        "wall_seconds": time.perf_counter() - started,
+        "images_per_second": record["images_per_second"],
+        "mixed_precision": record["mixed_precision"],
+        "finished_at": record["finished_at"],
+        "host": {"cpu": devices.cpu_model(), "python": platform.python_version()},
+    }
+
+
+def load_trials() -> list[dict]:
+    if not OUT_JSON.exists():
+        return []
+    return json.loads(OUT_JSON.read_text())["trials"]
+
+
+def save_trials(trials: list[dict]) -> None:
+    payload = {"split": _split_description(), "trials": trials}
+    results.atomic_write(OUT_JSON, (json.dumps(payload, indent=1) + "\n").encode())
+    results.atomic_write(OUT_MD, markdown(trials).encode())
+
+
+def _split_description() -> str:
+    return (
+        "fold 0 of the full protocol (10-fold StratifiedKFold, seed 0) keeps 54,000 training "
+        "images; they are split again, stratified, seed 0, into 48,600 trial-training and 5,400 "
+        "validation images. Held-out fold 0 and the test set are never read."
+    )
+
+
+def markdown(trials: list[dict]) -> str:
+    lines = [
+        "# Recipe trials (validation split of fold 0's training images)",
+        "",
+        _split_description(),
+        "",
+        "Generated by `python benchmarks/recipe_trials.py --model M` from recipe_trials.json.",
+        "",
+        "| model | trial | epochs | augmentation | validation acc. | best epoch (acc.) "
+        "| train acc. (last epoch) | train min | images/s |",
+        "|---|---|---:|---|---:|---|---:|---:|---:|",
+    ]
+    for trial in trials:
+        recipe, curve = trial["recipe"], trial["validation_curve"]
+        best = int(np.argmax(curve))
+        augmentation = ", ".join(f"{k}={v}" for k, v in recipe["augmentation"].items() if v)
+        lines.append(
+            f"| {trial['model']} | {trial['trial']} | {recipe['epochs']} "
+            f"| {augmentation or 'none'} | {trial['validation_accuracy']:.4f} "
+            f"| {best + 1} ({curve[best]:.4f}) | {trial['train_accuracy_last_epoch']:.4f} "
+            f"| {trial['train_seconds'] / 60:.1f} | {trial['images_per_second']:,.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", action="append", default=[])
+    parser.add_argument("--trial", action="append", default=[])
+    parser.add_argument("--list", action="store_true")
+    args = parser.parse_args()
+    table = candidates()
+    if args.list:
+        for model, trials in table.items():
+            print(model, ", ".join(trials))
+        return 0
+    for model in args.model:
+        if model not in table:
+            print(f"error: --model {model!r}: choose from {', '.join(table)}", file=sys.stderr)
+            return 1
+    dataset = data.load_dataset(None)
+    fold, device = validation_fold(dataset), devices.detect()
+    trials = load_trials()
+    for model in args.model:
+        for name, recipe in table[model].items():
+            if args.trial and name not in args.trial:
+                continue
+            print(f"{model} {name}: training", flush=True)
+            result = run_trial(model, name, recipe, fold, device)
+            trials = [t for t in load_trials() if (t["model"], t["trial"]) != (model, name)]
+            trials.append(result)
+            save_trials(trials)
+            print(
+                f"{model} {name}: validation {result['validation_accuracy']:.4f} "
+                f"in {result['train_seconds'] / 60:.1f} min",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

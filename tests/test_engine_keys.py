@@ -1,0 +1,187 @@
+"""Which stored folds count: fold keys, option checks before any move, profiles side by side,
+schema-1 folds, and the time budget (a fake clock) on the smoke profile."""
+
+import json
+import shutil
+
+import keras
+import numpy as np
+import pytest
+
+from bench import budget, report, results, training
+from bench.errors import BenchError
+from bench.models import registry
+from tests.engine_helpers import RecordingReporter, smoke_run
+
+
+def _must_not_train(*args, **kwargs):
+    raise AssertionError("a stored fold was retrained")
+
+
+def _files(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_precision_is_part_of_the_key(synthetic, tmp_path):
+    directory, _ = synthetic
+    smoke_run(directory, tmp_path, precision="float32")
+    outcome = smoke_run(directory, tmp_path, precision="mixed_bfloat16")
+    assert outcome.trained == [("lenet5", 0), ("lenet5", 1)]
+    assert len(outcome.superseded) == 1
+    record = json.loads(results.fold_path(tmp_path, "lenet5", "smoke", 0).read_text())
+    assert record["identity"]["precision"] == record["mixed_precision"] == "mixed_bfloat16"
+
+
+def test_an_edited_architecture_retrains(synthetic, tmp_path, monkeypatch):
+    directory, _ = synthetic
+    smoke_run(directory, tmp_path)
+    spec = registry.get_model("lenet5")
+
+    def narrower(num_classes: int = 10) -> keras.Model:
+        image = keras.Input(shape=(28, 28, 1), name="image")
+        x = keras.layers.Flatten(name="flatten")(image)
+        return keras.Model(image, keras.layers.Dense(num_classes, name="logits")(x))
+
+    monkeypatch.setitem(
+        registry._MODELS,
+        "lenet5",
+        spec.__class__(
+            **{**{f: getattr(spec, f) for f in spec.__dataclass_fields__}, "build": narrower}
+        ),
+    )
+    outcome = smoke_run(directory, tmp_path)
+    assert outcome.trained == [("lenet5", 0), ("lenet5", 1)]
+    record = json.loads(results.fold_path(tmp_path, "lenet5", "smoke", 0).read_text())
+    assert [row["type"] for row in record["architecture"]][-1] == "Dense"
+    assert record["parameters"] == 28 * 28 * 10 + 10
+
+
+def test_same_config_other_run_reuses_folds(synthetic, tmp_path, monkeypatch):
+    directory, _ = synthetic
+    smoke_run(directory, tmp_path)
+    monkeypatch.setattr("bench.engine.fit_fold", _must_not_train)
+    outcome = smoke_run(directory, tmp_path)
+    assert outcome.trained == [] and len(outcome.skipped) == 2
+
+
+def test_bad_fold_count_fails_before_anything_moves(synthetic, tmp_path):
+    directory, _ = synthetic
+    smoke_run(directory, tmp_path)
+    before = _files(tmp_path)
+    with pytest.raises(BenchError, match="--folds 100"):
+        smoke_run(directory, tmp_path, folds=100)
+    assert _files(tmp_path) == before
+    assert not (tmp_path / results.SUPERSEDED_DIR).exists()
+
+
+def test_another_profile_never_supersedes_and_the_fuller_one_is_shown(synthetic, tmp_path):
+    directory, _ = synthetic
+    smoke_run(directory, tmp_path)
+    smoke_files = _files(tmp_path / "lenet5" / "smoke")
+    from bench import config, data, devices, engine
+
+    quick = config.build_config("quick", ("lenet5",), epochs=1, batch_size=16)
+    outcome = engine.run(quick, data.load_dataset(directory), tmp_path,
+                         device=devices.detect(), reporter=RecordingReporter())  # fmt: skip
+    assert outcome.trained == [("lenet5", 0), ("lenet5", 1), ("lenet5", 2)]
+    assert outcome.superseded == []
+    assert _files(tmp_path / "lenet5" / "smoke") == smoke_files
+    (shown,) = report.load_reports(tmp_path)
+    assert shown.profile == "quick" and shown.folds_done == 3
+    # and a later smoke run still finds its own folds
+    assert smoke_run(directory, tmp_path).trained == []
+
+
+def test_held_out_probabilities_are_stored_at_full_precision(synthetic, tmp_path):
+    directory, arrays = synthetic
+    smoke_run(directory, tmp_path)
+    (stored, _) = results.load_folds(tmp_path, "lenet5", "smoke")
+    held = results.load_predictions(stored, "held_out")
+    test = results.load_predictions(stored)
+    assert held.probabilities.dtype == test.probabilities.dtype == np.float32
+    assert len(held.indices) == stored.record["held_out_images"]
+    train_labels = arrays["train-labels-idx1-ubyte"]
+    np.testing.assert_array_equal(held.labels, train_labels[held.indices])
+    predicted = held.probabilities.argmax(axis=1)
+    assert np.mean(predicted == held.labels) == stored.record["cv"]["accuracy"]
+    with np.load(stored.path.with_suffix(".test.npz")) as raw:
+        assert raw["probabilities"].dtype == np.float32
+
+
+def test_schema_1_folds_are_kept_and_moved_into_their_profile(synthetic, tmp_path, monkeypatch):
+    directory, _ = synthetic
+    smoke_run(directory, tmp_path)
+    for stored in results.load_folds(tmp_path, "lenet5"):  # rewrite as the old bench stored them
+        record = {k: v for k, v in stored.record.items()
+                  if k not in ("identity", "held_out_predictions")}  # fmt: skip
+        record.update(schema_version=1, fold_key="0123456789abcdef")
+        old = tmp_path / "lenet5" / stored.path.name
+        shutil.move(stored.path.with_suffix(".test.npz"), old.with_suffix(".test.npz"))
+        stored.path.with_suffix(".held-out.npz").unlink()
+        stored.path.unlink()
+        old.write_text(json.dumps(record))
+    reporter = RecordingReporter()
+    monkeypatch.setattr("bench.engine.fit_fold", _must_not_train)
+    outcome = smoke_run(directory, tmp_path, reporter=reporter)
+    assert outcome.trained == [] and len(outcome.migrated) == 2
+    assert any("2 fold(s) of an older bench kept" in note for note in reporter.notes)
+    assert not list((tmp_path / "lenet5").glob("fold-*"))
+    (first, _) = results.load_folds(tmp_path, "lenet5", "smoke")
+    assert first.record["migrated_from_schema"] == 1
+    assert results.load_predictions(first, "held_out") is None  # not available, not invented
+    assert report.load_reports(tmp_path)[0].folds_done == 2
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class ClockedReporter(RecordingReporter):
+    """Every fold 'takes' 50 fake seconds (smoke folds train one epoch)."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def epoch_done(self, epoch, logs):
+        self.clock.now += 50.0
+
+
+def test_time_budget_runs_round_robin_and_never_starts_a_fold_that_cannot_finish(
+    synthetic, tmp_path
+):
+    directory, _ = synthetic
+    clock = FakeClock()
+    reporter = ClockedReporter(clock)
+    allowance = budget.Budget(170.0, clock=clock)
+    outcome = smoke_run(directory, tmp_path, ("lenet5", "lstm"), reporter, budget=allowance)
+    # lenet5 0 and lstm 0 are untimed guesses (120 s left), lenet5 1 is predicted at 50 s
+    # (fits in 70 s), lstm 1 at 50 s does not fit in the 20 s left.
+    assert outcome.trained == [("lenet5", 0), ("lstm", 0), ("lenet5", 1)]
+    assert outcome.left == [("lstm", 1)]
+    assert reporter.budget is allowance
+    manifest = results.load_manifests(tmp_path)[0]
+    assert manifest["status"] == "stopped by the time budget"
+    assert manifest["left"] == [["lstm", 1]]
+    resumed = smoke_run(directory, tmp_path, ("lenet5", "lstm"))
+    assert resumed.trained == [("lstm", 1)]
+
+
+def test_time_budget_already_spent_trains_nothing(synthetic, tmp_path, monkeypatch):
+    directory, _ = synthetic
+    clock = FakeClock()
+    allowance = budget.Budget(10.0, clock=clock)
+    clock.now = 11.0
+    monkeypatch.setattr("bench.engine.fit_fold", _must_not_train)
+    outcome = smoke_run(directory, tmp_path, budget=allowance)
+    assert outcome.trained == [] and outcome.left == [("lenet5", 0), ("lenet5", 1)]
+
+
+def test_training_module_is_the_one_the_engine_calls():
+    from bench import engine
+
+    assert engine.fit_fold is training.fit_fold

@@ -1,0 +1,202 @@
+"""Findings of the write-up: computed from the reports, worded by the template, on the post."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import html5lib
+import numpy as np
+import pytest
+
+from bench import data, report
+from bench.site import build, context, findings, pages
+from tests.site_fixtures import install_site_dataset, write_results
+
+NAMES = data.CLASS_NAMES
+
+
+@pytest.fixture(scope="module")
+def stored_reports(tmp_path_factory) -> dict[str, report.ModelReport]:
+    """Real reports of two quick-profile fixture models (two folds each), by model name."""
+    results_dir = write_results(
+        tmp_path_factory.mktemp("findings") / "results",
+        np.arange(100) % 10,
+        models=("lenet5", "lstm"),
+    )
+    return {r.model: r for r in report.load_reports(results_dir)}
+
+
+@pytest.fixture
+def lenet(stored_reports):
+    return stored_reports["lenet5"]
+
+
+@pytest.fixture
+def lstm(stored_reports):
+    return stored_reports["lstm"]
+
+
+def scored(r: report.ModelReport, mean: float, std: float, **changes) -> report.ModelReport:
+    """``r`` with its mean ± std test accuracy replaced (and any other field in ``changes``)."""
+    return replace(r, test={**r.test, "accuracy": (mean, std)}, **changes)
+
+
+def with_ensemble(r: report.ModelReport, **ensemble) -> report.ModelReport:
+    return replace(r, ensemble={**r.ensemble, **ensemble})
+
+
+def render(found: dict) -> str:
+    env = pages.make_environment(build.TEMPLATES_DIR)
+    return env.get_template("blocks/findings.html").render(findings=found, root="")
+
+
+def only_pair(found: dict) -> dict:
+    (group,) = found["groups"]
+    (pair,) = group["pairs"]
+    return pair
+
+
+def test_leader_is_the_higher_mean_and_swaps_with_the_results(lenet, lstm):
+    first = findings.build([scored(lenet, 0.90, 0.002), scored(lstm, 0.88, 0.003)], NAMES)
+    pair = only_pair(first)
+    assert (pair["ahead"]["name"], pair["behind"]["name"]) == ("lenet5", "lstm")
+    assert pair["gap"] == pytest.approx(0.02) and pair["spread"] == 0.003
+    assert pair["verdict"] == "beyond_spread"
+    html = render(first)
+    assert '>LeNet-5</a> leads <a href="models/lstm.html">LSTM</a> by 2.00 points' in html
+    assert "larger than the fold-to-fold spread (0.30 points" in html
+
+    swapped = findings.build([scored(lenet, 0.88, 0.003), scored(lstm, 0.90, 0.002)], NAMES)
+    assert only_pair(swapped)["ahead"]["name"] == "lstm"
+    assert '>LSTM</a> leads <a href="models/lenet5.html">LeNet-5</a>' in render(swapped)
+
+
+@pytest.mark.parametrize(
+    ("lenet_score", "lstm_score", "folds_done", "verdict", "wording"),
+    [
+        ((0.900, 0.010), (0.895, 0.004), 2, "within_spread", "within the fold-to-fold spread"),
+        ((0.900, 0.001), (0.895, 0.004), 2, "beyond_spread", "larger than the fold-to-fold"),
+        ((0.900, 0.000), (0.895, 0.000), 1, "no_spread", "no fold-to-fold spread"),
+        ((0.900, 0.010), (0.900, 0.010), 2, "tied", "have the same mean test accuracy"),
+    ],
+)  # fmt: skip
+def test_gap_weighed_against_the_spread(
+    lenet, lstm, lenet_score, lstm_score, folds_done, verdict, wording
+):
+    reports = [
+        scored(lenet, *lenet_score, folds_done=folds_done),
+        scored(lstm, *lstm_score, folds_done=folds_done),
+    ]
+    found = findings.build(reports, NAMES)
+    pair = only_pair(found)
+    assert pair["verdict"] == verdict
+    assert (pair["spread"] is None) == (folds_done == 1)
+    assert wording in render(found)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [((6, 0, 7), ("Shirt", "T-shirt/top", 7, 7 / 17)),
+     ((9, 7, 8), ("Ankle boot", "Sneaker", 8, 8 / 18))],
+)  # fmt: skip
+def test_largest_confusion_follows_the_matrix(lenet, cell, expected):
+    true, predicted, count = cell
+    confusion = np.diag([10] * 10)
+    confusion[true, predicted] = count
+    confusion[2, 4] = 1  # a smaller confusion, named second
+    found = findings.build([with_ensemble(lenet, confusion=confusion.tolist())], NAMES)
+    largest, second = found["models"][0]["confusions"]
+    assert (largest["true"], largest["predicted"], largest["count"]) == expected[:3]
+    assert largest["share"] == pytest.approx(expected[3])
+    assert (second["true"], second["predicted"]) == ("Pullover", "Coat")
+    assert f"most often mistakes {expected[0]} for {expected[1]}" in render(found)
+
+
+def test_no_confusion_is_said_plainly(lenet):
+    found = findings.build([with_ensemble(lenet, confusion=np.diag([10] * 10).tolist())], NAMES)
+    assert found["models"][0]["confusions"] == []
+    assert "every test image is classified correctly" in render(found)
+
+
+@pytest.mark.parametrize(
+    ("f1", "best", "worst"),
+    [
+        ([0.8, 0.99, 0.8, 0.8, 0.8, 0.8, 0.5, 0.8, 0.8, 0.8], ["Trouser"], ["Shirt"]),
+        ([0.8, 0.8, 0.8, 0.8, 0.6, 0.8, 0.8, 0.8, 0.97, 0.8], ["Bag"], ["Coat"]),
+        ([0.8, 0.8, 0.4, 0.8, 0.8, 0.9, 0.4, 0.8, 0.8, 0.9], ["Sandal", "Ankle boot"],
+         ["Pullover", "Shirt"]),
+    ],
+)  # fmt: skip
+def test_best_and_worst_classes_follow_f1(lenet, f1, best, worst):
+    per_class = {**lenet.ensemble["per_class"], "f1": f1}
+    found = findings.build([with_ensemble(lenet, per_class=per_class)], NAMES)
+    model = found["models"][0]
+    assert model["best"] == {"classes": best, "f1": max(f1)}
+    assert model["worst"] == {"classes": worst, "f1": min(f1)}
+    assert f"lowest: {' and '.join(worst)} (" in render(found)
+
+
+def test_classes_shared_by_every_model(lenet, lstm):
+    def confused(true, predicted):
+        confusion = np.diag([10] * 10)
+        confusion[true, predicted] = 5
+        return confusion.tolist()
+
+    f1 = [0.9] * 10
+    reports = [
+        with_ensemble(lenet, confusion=confused(6, 0), per_class={"f1": [*f1[:6], 0.5, *f1[7:]]}),
+        with_ensemble(lstm, confusion=confused(4, 6), per_class={"f1": [*f1[:4], 0.5, *f1[5:]]}),
+    ]
+    found = findings.build(reports, NAMES)
+    assert found["shared"]["confused"] == ["Shirt"]
+    assert found["shared"]["worst"] == []
+    html = render(found)
+    assert "Shirt appears in the largest confusions of every model" in html
+    assert "The class with the lowest F1 differs between models" in html
+
+
+def test_mixed_profiles_are_not_ranked_against_each_other(lenet, lstm):
+    found = findings.build(
+        [scored(lenet, 0.90, 0.01), scored(lstm, 0.80, 0.01, profile="full")], NAMES
+    )
+    assert found["mixed_profiles"] and found["profiles"] == ["full", "quick"]
+    assert [g["terms"]["profile"] for g in found["groups"]] == ["quick", "full"]
+    assert all(group["pairs"] == [] for group in found["groups"])
+    html = render(found)
+    assert "not comparable on equal terms" in html and " leads " not in html
+
+
+def test_other_training_sizes_form_their_own_group(lenet, lstm):
+    smaller = replace(lstm, folds=tuple({**f, "train_images": 20} for f in lstm.folds))
+    found = findings.build([scored(lenet, 0.80, 0.01), scored(smaller, 0.90, 0.01)], NAMES)
+    assert not found["mixed_profiles"]
+    assert [g["terms"]["train_images"] for g in found["groups"]] == [20, 80]
+    assert "has no other model on these terms" in render(found)
+
+
+def test_names_are_escaped(lenet):
+    found = findings.build([replace(lenet, display_name="<b>Net</b> & co")], ["<i>"] * 10)
+    html = render(found)
+    assert "&lt;b&gt;Net&lt;/b&gt; &amp; co" in html and "<b>" not in html
+    assert "&lt;i&gt;" in html and "<i>" not in html and "&amp;lt;" not in html
+
+
+def test_index_page_shows_findings_after_their_heading(tmp_path, monkeypatch):
+    directory, arrays = install_site_dataset(tmp_path / "fashion", monkeypatch)
+    results_dir = write_results(tmp_path / "results", arrays["t10k-labels-idx1-ubyte"])
+    site = context.gather(
+        results_dir, content_dir=build.CONTENT_DIR, data_dir=directory, base_url=None
+    )
+    index = site.pages[0]
+    assert index.path == "index.html"
+    env = pages.make_environment(build.TEMPLATES_DIR)
+    html = pages.write_page(env, index.template, index.context, tmp_path / "index.html").read_text()
+    assert (
+        html.index('id="what-the-results-show"')
+        < html.index('<section class="findings" id="findings"')
+        < html.index('id="reproduce-it"')
+    )
+    leader = max(report.load_reports(results_dir), key=lambda r: r.test["accuracy"][0])
+    assert f">{leader.display_name}</a> leads " in html
+    assert "Depth helps" not in html and "nearly solved" not in html
+    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)
