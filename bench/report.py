@@ -46,6 +46,8 @@ class ModelReport:
     train_seconds: float  # all folds together
     images_per_second: float  # mean over folds
     folds: tuple[dict, ...]  # the stored fold records, by fold index
+    fold_test: tuple[dict, ...]  # per fold: test scores computed from its probabilities
+    fold_held_out: tuple[dict, ...]  # per fold: held-out scores (see ``summarize``)
     predictions: EnsemblePredictions
 
     @property
@@ -54,7 +56,13 @@ class ModelReport:
 
 
 def summarize(stored: list[results.StoredFold]) -> ModelReport:
-    """Aggregate the folds of one model (all stored with the same config)."""
+    """Aggregate the folds of one model (all stored with the same key).
+
+    Every score is computed here from the stored probabilities, not copied from the fold
+    records, so each published number can be recomputed from the published files. Held-out
+    scores come from the held-out probabilities where a fold stored them (schema 2), else
+    from its record.
+    """
     first = stored[0].record
     keys = {s.record["fold_key"] for s in stored}
     if len(keys) > 1:
@@ -67,6 +75,8 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
     for fold_predictions, fold in zip(predictions, stored, strict=True):
         if not np.array_equal(fold_predictions.indices, predictions[0].indices):
             raise BenchError(f"{fold.path}: scored on other test images than fold {stored[0].fold}")
+    test_scores = [_scores(p) for p in predictions]
+    held_out_scores = [_held_out_scores(s) for s in stored]
     probabilities = np.mean([p.probabilities for p in predictions], axis=0)
     labels = predictions[0].labels.astype(np.int64)
     predicted = probabilities.argmax(axis=1)
@@ -78,12 +88,14 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
         folds_done=len(records),
         folds_planned=first["folds"],
         parameters=first["parameters"],
-        test_images=first["test_images"],
+        test_images=len(labels),
         test={
-            name: metrics.mean_std([r["test"][name] for r in records]) for name in SUMMARY_METRICS
+            name: metrics.mean_std([scores[name] for scores in test_scores])
+            for name in SUMMARY_METRICS
         },
         cv={
-            name: metrics.mean_std([r["cv"][name] for r in records]) for name in SUMMARY_METRICS[:4]
+            name: metrics.mean_std([scores[name] for scores in held_out_scores])
+            for name in SUMMARY_METRICS[:4]
         },
         ensemble={
             **metrics.summary_scores(labels, predicted),
@@ -94,8 +106,23 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
         train_seconds=float(sum(r["train_seconds"] for r in records)),
         images_per_second=float(np.mean([r["images_per_second"] for r in records])),
         folds=tuple(records),
+        fold_test=tuple(test_scores),
+        fold_held_out=tuple(held_out_scores),
         predictions=EnsemblePredictions(predictions[0].indices, labels, predicted, probabilities),
     )
+
+
+def _scores(predictions: results.Predictions) -> dict[str, float]:
+    labels = predictions.labels.astype(np.int64)
+    return {
+        **metrics.summary_scores(labels, predictions.probabilities.argmax(axis=1)),
+        **metrics.keras2021_precision_recall(labels, predictions.probabilities),
+    }
+
+
+def _held_out_scores(stored: results.StoredFold) -> dict[str, float]:
+    held_out = results.load_predictions(stored, "held_out")
+    return stored.record["cv"] if held_out is None else _scores(held_out)
 
 
 def best_profile_folds(results_dir: Path, model: str) -> list[results.StoredFold]:

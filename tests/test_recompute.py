@@ -1,0 +1,135 @@
+"""Every number of results.csv and of the results table, recomputed from the raw files the site
+publishes with numpy and scikit-learn alone (no bench code reads them here)."""
+
+import csv
+import html
+import io
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import precision_recall_fscore_support
+
+from bench import report
+from bench.site import downloads, model_page
+from tests.site_fixtures import build_fixture_site
+
+REPOSITORY_RESULTS = Path(__file__).resolve().parent.parent / "results"
+PROFILE_ORDER = ("full", "quick", "smoke")
+
+
+def _scores(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
+    predicted = probabilities.argmax(axis=1)
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        labels, predicted, labels=list(range(10)), average="macro", zero_division=0
+    )
+    positives = probabilities > 0.5
+    hits = np.count_nonzero(positives & np.eye(10, dtype=bool)[labels])
+    return {
+        "accuracy": float(np.mean(predicted == labels)),
+        "precision_macro": precision,
+        "recall_macro": recall,
+        "f1_macro": f1,
+        "keras2021_precision": hits / max(np.count_nonzero(positives), 1),
+        "keras2021_recall": hits / len(labels),
+    }
+
+
+def _arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(path) as raw:
+        return raw["labels"].astype(np.int64), raw["probabilities"].astype(np.float32)
+
+
+def _mean_std(values: list[float]) -> tuple[float, float]:
+    return float(np.mean(values)), float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
+
+def recompute(results_root: Path) -> dict[str, dict]:
+    """Per model (its fullest profile), the CSV's columns from the JSON and npz files."""
+    table = {}
+    for model_dir in sorted(p for p in results_root.iterdir() if p.is_dir()):
+        if model_dir.name in ("runs", "superseded"):
+            continue
+        profiles = {p.name: p for p in model_dir.iterdir() if p.is_dir()}
+        profile = next(name for name in PROFILE_ORDER if name in profiles)
+        records = [json.loads(p.read_text()) for p in sorted(profiles[profile].glob("*.json"))]
+        tests, held_out, ensemble = [], [], []
+        for record in records:
+            folder = profiles[profile]
+            labels, probabilities = _arrays(folder / record["test_predictions"]["file"])
+            tests.append(_scores(labels, probabilities))
+            ensemble.append(probabilities)
+            if "held_out_predictions" in record:
+                held = _arrays(folder / record["held_out_predictions"]["file"])
+                held_out.append(_scores(*held)["accuracy"])
+            else:
+                held_out.append(record["cv"]["accuracy"])
+        mean_probabilities = np.mean(ensemble, axis=0)
+        row = {
+            "profile": profile,
+            "folds_done": len(records),
+            "folds_planned": records[0]["folds"],
+            "test_images": len(labels),
+            "parameters": records[0]["parameters"],
+            "held_out_accuracy": _mean_std(held_out),
+            "ensemble_accuracy": float(np.mean(mean_probabilities.argmax(axis=1) == labels)),
+            "train_seconds": float(sum(r["train_seconds"] for r in records)),
+            "images_per_second": float(np.mean([r["images_per_second"] for r in records])),
+        }
+        for name in tests[0]:
+            row[name] = _mean_std([scores[name] for scores in tests])
+        table[model_dir.name] = row
+    return table
+
+
+def _check_csv(csv_text: str, expected: dict[str, dict]) -> None:
+    lines = list(csv.DictReader(io.StringIO(csv_text)))
+    assert sorted(line["model"] for line in lines) == sorted(expected)
+    for line in lines:
+        row = expected[line["model"]]
+        for column, value in row.items():
+            if isinstance(value, tuple):
+                assert float(line[f"{column}_mean"]) == pytest.approx(value[0], rel=1e-9, abs=1e-12)
+                assert float(line[f"{column}_std"]) == pytest.approx(value[1], rel=1e-9, abs=1e-12)
+            elif isinstance(value, str):
+                assert line[column] == value
+            else:
+                assert float(line[column]) == pytest.approx(value, rel=1e-9), (
+                    line["model"],
+                    column,
+                )
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    return build_fixture_site(tmp_path_factory.mktemp("recompute"))
+
+
+def test_published_csv_recomputes_from_the_published_raw_files(site):
+    expected = recompute(site / "data" / "results")
+    _check_csv((site / "data" / "results.csv").read_text(), expected)
+
+
+def test_results_table_recomputes_from_the_published_raw_files(site):
+    expected = recompute(site / "data" / "results")
+    page = (site / "index.html").read_text()
+    table = page[page.index('<table class="data results-table">') :]
+    table = table[: table.index("</table>")]
+    for model, row in expected.items():
+        start = table.index(f'href="models/{model}.html"')
+        cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', table[start:])
+        shown = [html.unescape(cell).strip() for cell in cells[:5]]
+        assert shown[:4] == [
+            f"{100 * row[name][0]:.2f} ± {100 * row[name][1]:.2f}"
+            for name in ("accuracy", "precision_macro", "recall_macro", "f1_macro")
+        ]
+        assert shown[4] == f"{100 * row['ensemble_accuracy']:.2f}"
+
+
+def test_committed_results_recompute_from_their_raw_files():
+    """The repository's own results: what bench would publish equals the recomputation."""
+    reports = report.load_reports(REPOSITORY_RESULTS)
+    csv_text = downloads.table_csv([model_page.summary_row(r) for r in reports])
+    _check_csv(csv_text, recompute(REPOSITORY_RESULTS))
