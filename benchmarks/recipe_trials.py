@@ -61,17 +61,24 @@ def candidates() -> dict[str, dict[str, Recipe]]:
             "flip-30ep": replace(lstm, augmentation=_FLIP),
         },
         "alexnet": {
-            "sgd-flip-shift10-10ep": replace(alexnet, epochs=10, warmup_epochs=1),
-            "sgd-flip-shift5-10ep": replace(
-                alexnet, epochs=10, warmup_epochs=1, augmentation=_FLIP_SHIFT5
+            "sgd-ls-flip-shift10-6ep": replace(alexnet, epochs=6, warmup_epochs=1),
+            "adamw-flip-shift5-6ep": replace(
+                alexnet,
+                epochs=6,
+                warmup_epochs=1,
+                optimizer="adamw",
+                learning_rate=1e-3,
+                weight_decay=5e-2,
+                label_smoothing=0.0,
+                augmentation=_FLIP_SHIFT5,
             ),
-        },  # fmt: skip
+        },
         "resnet34": {
-            "sgd-flip-shift10-erase-3ep": replace(resnet, epochs=3, warmup_epochs=1),
-            "sgd-flip-shift5-3ep": replace(
+            "sgd-ls-flip-shift10-erase-3ep": replace(resnet, epochs=3, warmup_epochs=1),
+            "sgd-ls-flip-shift5-3ep": replace(
                 resnet, epochs=3, warmup_epochs=1, augmentation=_FLIP_SHIFT5
             ),
-        },  # fmt: skip
+        },
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -38,7 +39,12 @@ def test_gather_pages_and_figures(stored):
     assert len(paths) == len(set(paths)) == 3 + 3 * 4
     index = site.pages[0].context
     assert [row["name"] for row in index["rows"]] == ["resnet34", "lstm", "lenet5"]
-    assert index["preview"] == ["quick"] and index["root"] == ""
+    assert index["preview"] == {
+        "profiles": ["quick"],
+        "models": ["ResNet-34", "LSTM", "LeNet-5"],
+        "partial": False,
+    }
+    assert index["root"] == ""
     assert site.pages[4].context["root"] == "../"
 
 
@@ -188,3 +194,11 @@ def test_result_files_skip_superseded(stored):
     ] + ["data/results/runs/2026-11-28T090000-a1b2c3.json"]  # fmt: skip
     groups = provenance.download_groups(files)
     assert [group["name"] for group in groups] == ["lenet5", "runs"]
+
+
+def test_preview_names_only_the_models_shown_from_a_preview(stored):
+    reports = report.load_reports(stored[0])
+    full = dataclasses.replace(reports[0], profile="full")
+    preview = context.preview_of([full, *reports[1:]])
+    assert preview == {"profiles": ["quick"], "models": ["LSTM", "LeNet-5"], "partial": True}
+    assert context.preview_of([full]) is None

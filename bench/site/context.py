@@ -131,10 +131,22 @@ def _page(
     canonical = None
     if base_url:
         canonical = base_url if path == "index.html" else base_url + path
-    preview = sorted({r.profile for r in shown if r.profile != FULL_PROFILE})
+    preview = preview_of(shown)
     page = {"title": title, "description": description, "path": path, "canonical": canonical}
     context = {"site": site, "page": page, "root": root, "preview": preview, **values}
     return PageJob(template or path, path, context)
+
+
+def preview_of(shown: Sequence[report.ModelReport]) -> dict | None:
+    """Which of the shown models come from a preview profile (None when all are full)."""
+    previews = [r for r in shown if r.profile != FULL_PROFILE]
+    if not previews:
+        return None
+    return {
+        "profiles": sorted({r.profile for r in previews}),
+        "models": [r.display_name for r in previews],
+        "partial": len(previews) < len(shown),
+    }
 
 
 def normalise_base_url(base_url: str | None) -> str | None:
