@@ -245,7 +245,10 @@ def build_site_command(
     base_url: BaseUrlOption = None,
     content_dir: ContentDirOption = None,
 ) -> None:
-    """Train whatever folds are missing, then render the site from all stored results."""
+    """Train whatever folds the site is missing, then render it from all stored results.
+
+    A model the site already shows from a fuller profile (full results, when this run is quick)
+    is not trained again under the lesser one."""
     from bench.site.output import check_target
 
     check_target(out)  # refuse a bad --out before hours of training, not after
@@ -256,6 +259,7 @@ def build_site_command(
         models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
         batch_size=batch_size, seed=seed, data_dir=data_dir, results_dir=results_dir,
         fresh=fresh, precision=precision, time_budget=time_budget,
+        skip_shown_from_fuller=True,
     )  # fmt: skip
     run_training(options, quiet=quiet)
     _render(results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir)

@@ -132,14 +132,23 @@ def best_profile_folds(results_dir: Path, model: str) -> list[results.StoredFold
     by_profile: dict[str, list[results.StoredFold]] = {}
     for fold in stored:
         by_profile.setdefault(fold.profile, []).append(fold)
-    for profile in sorted(by_profile, key=_profile_rank):
+    for profile in sorted(by_profile, key=profile_rank):
         return by_profile[profile]
     return []
 
 
-def _profile_rank(profile: str) -> tuple[int, str]:
+def profile_rank(profile: str) -> tuple[int, str]:
+    """Sort key: the fullest profile first (full, quick, smoke, then any other name)."""
     ranks = {name: rank for rank, name in enumerate(reversed(PROFILES))}
     return ranks.get(profile, len(ranks)), profile
+
+
+def shown_from_fuller(results_dir: Path, model: str, profile: str) -> str | None:
+    """The profile ``model`` is shown from when that is fuller than ``profile``, else None."""
+    stored = best_profile_folds(results_dir, model)
+    if stored and profile_rank(stored[0].profile) < profile_rank(profile):
+        return stored[0].profile
+    return None
 
 
 def load_reports(results_dir: Path, models: list[str] | None = None) -> list[ModelReport]:

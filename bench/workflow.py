@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import budget, data, devices, engine
+from bench import budget, data, devices, engine, report
 from bench import config as config_module
 from bench.models import default_model_names
 
@@ -30,6 +30,8 @@ class TrainOptions:
     strategy: str = "default"
     precision: str = "auto"  # a Keras dtype policy, or auto (see bench.devices.detect)
     time_budget: str | None = None  # e.g. "90m", "2h", "1h30m" (see bench.budget)
+    # build-site: leave alone the models the site shows from a fuller profile than this run's
+    skip_shown_from_fuller: bool = False
 
 
 def train(options: TrainOptions, reporter: engine.RunReporter) -> engine.RunOutcome:
@@ -42,15 +44,13 @@ def train(options: TrainOptions, reporter: engine.RunReporter) -> engine.RunOutc
     if options.profile == "auto":
         where = f"GPU ({', '.join(device.gpus)})" if device.gpus else "no GPU found"
         reporter.note(f"profile auto -> {profile.upper()}: {where}, backend {device.backend}")
-    run_config = config_module.build_config(
-        profile,
-        options.models or tuple(default_model_names()),
-        seed=options.seed,
-        folds=options.folds,
-        epochs=options.epochs,
-        batch_size=options.batch_size,
-        strategy=options.strategy,
-    )
+    models = options.models or tuple(default_model_names())
+    overrides = dict(seed=options.seed, folds=options.folds, epochs=options.epochs,
+                     batch_size=options.batch_size, strategy=options.strategy)  # fmt: skip
+    config_module.build_config(profile, models, **overrides)  # every option checked first
+    if options.skip_shown_from_fuller:
+        models = _without_fuller_results(models, options.results_dir, profile, reporter)
+    run_config = config_module.build_config(profile, models, **overrides)
     dataset = data.load_dataset(options.data_dir)
     return engine.run(
         run_config,
@@ -62,3 +62,19 @@ def train(options: TrainOptions, reporter: engine.RunReporter) -> engine.RunOutc
         reporter=reporter,
         budget=time_budget,
     )
+
+
+def _without_fuller_results(
+    models: tuple[str, ...], results_dir: Path, profile: str, reporter: engine.RunReporter
+) -> tuple[str, ...]:
+    """``models`` minus those the site already shows from a fuller profile than ``profile``."""
+    kept = []
+    for model in models:
+        fuller = report.shown_from_fuller(results_dir, model, profile)
+        if fuller:
+            reporter.note(
+                f"{model}: the site shows its {fuller} results; no {profile} folds trained"
+            )
+        else:
+            kept.append(model)
+    return tuple(kept)

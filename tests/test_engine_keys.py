@@ -1,6 +1,7 @@
 """Which stored folds count: fold keys, option checks before any move, profiles side by side,
 schema-1 folds, and the time budget (a fake clock) on the smoke profile."""
 
+import dataclasses
 import json
 import shutil
 
@@ -185,3 +186,20 @@ def test_training_module_is_the_one_the_engine_calls():
     from bench import engine
 
     assert engine.fit_fold is training.fit_fold
+
+
+def test_build_site_leaves_models_shown_from_a_fuller_profile(synthetic, tmp_path, monkeypatch):
+    from bench import workflow
+
+    directory, _ = synthetic
+    options = workflow.TrainOptions(models=("lenet5",), profile="quick", epochs=1, batch_size=16,
+                                    data_dir=directory, results_dir=tmp_path)  # fmt: skip
+    workflow.train(options, RecordingReporter())
+    monkeypatch.setattr("bench.engine.fit_fold", _must_not_train)
+    reporter = RecordingReporter()
+    smoke = dataclasses.replace(options, profile="smoke", skip_shown_from_fuller=True)
+    outcome = workflow.train(smoke, reporter)
+    assert outcome.trained == []
+    assert "lenet5: the site shows its quick results; no smoke folds trained" in reporter.notes
+    with pytest.raises(AssertionError, match="retrained"):  # plain `train` does train smoke
+        workflow.train(dataclasses.replace(smoke, skip_shown_from_fuller=False), reporter)
