@@ -4,13 +4,15 @@ Search order: ``--data-dir`` / ``BENCH_DATA_DIR``, the user cache, Debian's
 ``dataset-fashion-mnist`` package, and only then the official mirrors. Every file is checked
 against the SHA-256 of its *decompressed* content (so any gzip wrapper passes) and parsed strictly;
 a successful check is remembered in a stamp keyed on path, size and mtime, so later loads skip
-the hashing.
+the hashing. Each file is decompressed, hashed and parsed as one stream that stops one byte past
+the size the file must have, so a damaged or hostile file is refused without filling memory.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import zlib
@@ -27,6 +29,7 @@ CLASS_NAMES = (
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )  # fmt: skip
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+GZIP_MAGIC = b"\x1f\x8b"
 ENV_DATA_DIR = "BENCH_DATA_DIR"
 
 
@@ -43,6 +46,11 @@ class DataFile:
     @property
     def gz_name(self) -> str:
         return self.name + ".gz"
+
+    @property
+    def size_bytes(self) -> int:
+        """The exact size of the decompressed file."""
+        return idx.file_bytes(self.kind, self.count)
 
 
 # Digests of the decompressed files: ../shared/REFERENCE.md (Zalando's published files).
@@ -115,7 +123,7 @@ def locate(
             cache,
             mirrors=mirrors or download.configured_mirrors(),
             timeout_seconds=timeout_seconds,
-            verify=lambda path, spec=spec: _check_payload(_read(path), spec),
+            verify=lambda path, spec=spec: _read_array(path, spec, check_digest=True),
             on_progress=on_progress,
         )
     return DataSource(cache, "download")
@@ -128,11 +136,8 @@ def load(source: DataSource) -> FashionMNIST:
     for spec in FILES:
         path = _file_path(source.directory, spec)
         try:
-            payload = _read(path)
-            if not stamps.known(path):
-                _check_digest(payload, spec)
-            arrays[spec.name] = _parse(payload, spec)
-        except (ValueError, OSError, EOFError, zlib.error) as error:
+            arrays[spec.name] = _read_array(path, spec, check_digest=not stamps.known(path))
+        except (ValueError, OSError) as error:
             raise BenchError(f"{path}: {_describe(error)}; {_fix(source)}") from error
         stamps.remember(path)
     stamps.save()
@@ -180,32 +185,59 @@ def _missing(directory: Path) -> list[DataFile]:
     return [spec for spec in FILES if not _file_path(directory, spec).is_file()]
 
 
-def _read(path: Path) -> bytes:
-    data = path.read_bytes()
-    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+def _read_array(path: Path, spec: DataFile, *, check_digest: bool) -> np.ndarray:
+    """Decompress, parse and (if asked) hash ``path`` in one pass; ValueError says what is wrong."""
+    read = idx.read_images if spec.kind == "images" else idx.read_labels
+    with path.open("rb") as file:
+        compressed = file.peek(2)[:2] == GZIP_MAGIC
+        stream = gzip.GzipFile(fileobj=file, mode="rb") if compressed else file
+        content = _Content(stream, spec.size_bytes, compressed, hashed=check_digest)
+        try:
+            array = read(content, spec.count)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+            raise ValueError(f"corrupt gzip data ({error})") from error
+    if check_digest:
+        _check_digest(content.hexdigest(), spec)
+    return array
 
 
-def _check_digest(payload: bytes, spec: DataFile) -> None:
-    digest = hashlib.sha256(payload).hexdigest()
+class _Content:
+    """A file's decompressed bytes, hashed as they pass and refused past the size it must have."""
+
+    def __init__(
+        self, stream: io.BufferedIOBase, size_bytes: int, compressed: bool, *, hashed: bool
+    ) -> None:
+        self.stream = stream
+        self.size_bytes = size_bytes
+        self.compressed = compressed
+        self.received = 0
+        self.digest = hashlib.sha256() if hashed else None
+
+    def readinto(self, buffer: memoryview) -> int:
+        # Never ask for more than one byte past the limit: that byte alone proves the excess.
+        room = max(self.size_bytes - self.received, 0) + 1
+        window = memoryview(buffer).cast("B")[:room]
+        count = self.stream.readinto(window) or 0
+        self.received += count
+        if self.received > self.size_bytes:
+            verb = "decompresses to" if self.compressed else "holds"
+            raise ValueError(f"{verb} more than the {self.size_bytes:,} bytes this file must have")
+        if self.digest is not None:
+            self.digest.update(window[:count])
+        return count
+
+    def hexdigest(self) -> str:
+        return self.digest.hexdigest()
+
+
+def _check_digest(digest: str, spec: DataFile) -> None:
     if digest != spec.sha256:
         raise ValueError(
             f"SHA-256 of the content is {digest[:12]}..., expected {spec.sha256[:12]}..."
         )
 
 
-def _parse(payload: bytes, spec: DataFile) -> np.ndarray:
-    parse = idx.parse_images if spec.kind == "images" else idx.parse_labels
-    return parse(payload, spec.count)
-
-
-def _check_payload(payload: bytes, spec: DataFile) -> None:
-    _check_digest(payload, spec)
-    _parse(payload, spec)
-
-
 def _describe(error: Exception) -> str:
-    if isinstance(error, (gzip.BadGzipFile, zlib.error, EOFError)):
-        return f"corrupt gzip data ({error})"
     if isinstance(error, OSError):
         return f"cannot read ({error.strerror or error})"
     return str(error)

@@ -1,6 +1,8 @@
+import gzip
+
 from typer.testing import CliRunner
 
-from bench import __version__, data
+from bench import __version__, data, idx
 from bench.cli import app
 from tests.conftest import write_dataset
 
@@ -50,3 +52,15 @@ def test_data_fetch_failure_is_one_line(synthetic, http_root, monkeypatch, tmp_p
     assert result.exit_code == 1
     assert result.stderr.startswith("error: could not download")
     assert "404" in result.stderr
+
+
+def test_data_info_oversized_file_is_one_line_error(synthetic):
+    directory, arrays = synthetic
+    path = directory / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(gzip.compress(idx.encode(arrays["t10k-labels-idx1-ubyte"]) + bytes(1 << 20)))
+    result = runner.invoke(app, ["data", "info", "--data-dir", str(directory)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {path}: decompresses to more than the 28 bytes this file must have; "
+        "replace it with the official file or pass another --data-dir\n"
+    )

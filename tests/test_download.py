@@ -1,5 +1,6 @@
 import gzip
 
+import numpy as np
 import pytest
 
 from bench import data, idx
@@ -68,3 +69,26 @@ def test_damaged_download_never_replaces_a_good_file(synthetic, http_root, tmp_p
 def test_unreachable_mirror_is_reported(synthetic, tmp_path):
     with pytest.raises(BenchError, match=r"http://127\.0\.0\.1:9/.*check the network"):
         _locate(["http://127.0.0.1:9/"], tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("served", "reason"),
+    [
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 64, "corrupt gzip data (Error -3"),
+        (gzip.compress(idx.encode(np.zeros(40, np.uint8)) + b"\0"), "decompresses to more than"),
+    ],
+    ids=["invalid-deflate-data", "decompresses-too-long"],
+)
+def test_mirror_serving_a_damaged_stream_is_rejected(
+    synthetic, http_root, tmp_path, served, reason
+):
+    _, arrays = synthetic
+    root, base = http_root
+    write_dataset(root, arrays)
+    (root / "train-labels-idx1-ubyte.gz").write_bytes(served)
+    with pytest.raises(BenchError) as caught:
+        _locate([base], tmp_path)
+    message = str(caught.value)
+    assert f"train-labels-idx1-ubyte.gz: rejected ({reason}" in message
+    assert "\n" not in message
+    assert not (data.cache_dir() / "train-labels-idx1-ubyte.gz").exists()
