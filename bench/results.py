@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -164,6 +165,11 @@ def load_folds(results_dir: Path, model: str, profile: str | None = None) -> lis
         missing = {"model", "fold", "folds", "fold_key", "profile", "test"} - record.keys()
         if missing:
             raise BenchError(f"{path}: fold result lacks {', '.join(sorted(missing))}; delete it")
+        if not _well_formed(record):
+            raise BenchError(
+                f"{path}: fold result has a malformed model, profile, fold or folds field; "
+                "move it out of the results folder"
+            )
         if record["model"] != model or (
             path.parent != model_dir and path.parent.name != record["profile"]
         ):
@@ -175,6 +181,18 @@ def load_folds(results_dir: Path, model: str, profile: str | None = None) -> lis
         if profile is None or record["profile"] == profile:
             folds.append(StoredFold(path, record))
     return sorted(folds, key=lambda stored: (stored.profile, stored.fold))
+
+
+def _well_formed(record: dict) -> bool:
+    """Whether the fields that become paths and indices are what bench writes (results folders
+    travel between machines: every string in them is untrusted)."""
+    name = re.compile(r"[a-z0-9][a-z0-9-]*")
+    folds, fold = record["folds"], record["fold"]
+    return (
+        all(isinstance(record[k], str) and name.fullmatch(record[k]) for k in ("model", "profile"))
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in (fold, folds))
+        and 0 <= fold < folds
+    )
 
 
 def load_predictions(stored: StoredFold, which: str = "test") -> Predictions | None:

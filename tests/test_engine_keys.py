@@ -203,3 +203,18 @@ def test_build_site_leaves_models_shown_from_a_fuller_profile(synthetic, tmp_pat
     assert "lenet5: the site shows its quick results; no smoke folds trained" in reporter.notes
     with pytest.raises(AssertionError, match="retrained"):  # plain `train` does train smoke
         workflow.train(dataclasses.replace(smoke, skip_shown_from_fuller=False), reporter)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("fold", "../../etc"), ("fold", 7), ("folds", True), ("profile", "../full"),
+     ("model", "LeNet 5"), ("profile", None)],
+)  # fmt: skip
+def test_hostile_fold_fields_are_refused_with_one_line(synthetic, tmp_path, field, value):
+    directory, _ = synthetic
+    smoke_run(directory, tmp_path)
+    path = results.fold_path(tmp_path, "lenet5", "smoke", 1)
+    path.write_text(json.dumps({**json.loads(path.read_text()), field: value}))
+    with pytest.raises(BenchError, match="malformed model, profile, fold or folds") as raised:
+        results.load_folds(tmp_path, "lenet5")
+    assert str(path) in str(raised.value) and "\n" not in str(raised.value)
