@@ -49,6 +49,9 @@ class ModelReport:
     fold_test: tuple[dict, ...]  # per fold: test scores computed from its probabilities
     fold_held_out: tuple[dict, ...]  # per fold: held-out scores (see ``summarize``)
     predictions: EnsemblePredictions
+    fold_predictions: tuple[results.Predictions, ...] = ()  # per fold, on the test images
+    # per fold, on its held-out fold; None where the fold stored none (before schema 2)
+    held_out_predictions: tuple[results.Predictions | None, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -76,7 +79,11 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
         if not np.array_equal(fold_predictions.indices, predictions[0].indices):
             raise BenchError(f"{fold.path}: scored on other test images than fold {stored[0].fold}")
     test_scores = [_scores(p) for p in predictions]
-    held_out_scores = [_held_out_scores(s) for s in stored]
+    held_out = [results.load_predictions(s, "held_out") for s in stored]
+    held_out_scores = [
+        fold.record["cv"] if arrays is None else _scores(arrays)
+        for fold, arrays in zip(stored, held_out, strict=True)
+    ]
     probabilities = np.mean([p.probabilities for p in predictions], axis=0)
     labels = predictions[0].labels.astype(np.int64)
     predicted = probabilities.argmax(axis=1)
@@ -109,6 +116,8 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
         fold_test=tuple(test_scores),
         fold_held_out=tuple(held_out_scores),
         predictions=EnsemblePredictions(predictions[0].indices, labels, predicted, probabilities),
+        fold_predictions=tuple(predictions),
+        held_out_predictions=tuple(held_out),
     )
 
 
@@ -118,11 +127,6 @@ def _scores(predictions: results.Predictions) -> dict[str, float]:
         **metrics.summary_scores(labels, predictions.probabilities.argmax(axis=1)),
         **metrics.keras2021_precision_recall(labels, predictions.probabilities),
     }
-
-
-def _held_out_scores(stored: results.StoredFold) -> dict[str, float]:
-    held_out = results.load_predictions(stored, "held_out")
-    return stored.record["cv"] if held_out is None else _scores(held_out)
 
 
 def best_profile_folds(results_dir: Path, model: str) -> list[results.StoredFold]:

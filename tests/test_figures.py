@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from bench import statistics
 from bench.site import figures
 
 NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -140,6 +141,20 @@ def test_fold_scores_marks_folds_and_ensemble(ensemble, ticks):
     assert len(ax.get_xticks()) == ticks
     assert ax.get_xlabel() == "fold"
     assert any("0.910 ± 0.010" in text for text in texts(figure))
+
+
+def test_reliability_diagram_draws_the_filled_bins():
+    probabilities = np.array([[0.95, 0.05], [0.9, 0.1], [0.6, 0.4], [0.55, 0.45]])
+    before = statistics.reliability_bins(probabilities, np.array([0, 0, 1, 0]), bins=10)
+    after = statistics.reliability_bins(probabilities, np.array([0, 0, 1, 0]), bins=5)
+    figure = figures.reliability_diagram(before, after)
+    (ax,) = figure.axes
+    diagonal, as_trained, scaled = ax.get_lines()
+    assert len(as_trained.get_xdata()) == 3  # bins (0.5, 0.6], (0.8, 0.9] and (0.9, 1.0]
+    assert as_trained.get_ydata().tolist() == [0.5, 1.0, 1.0]
+    assert len(scaled.get_xdata()) == 2
+    assert "temperature-scaled" in texts(figure)
+    assert len(figures.reliability_diagram(before).axes[0].get_lines()) == 2
 
 
 def test_fold_scores_handles_one_fold():

@@ -1,5 +1,5 @@
 """Every number of results.csv and of the results table, recomputed from the raw files the site
-publishes with numpy and scikit-learn alone (no bench code reads them here)."""
+publishes with numpy, scipy and scikit-learn alone (no bench code reads them here)."""
 
 import csv
 import html
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 from sklearn.metrics import precision_recall_fscore_support
 
 from bench import report
@@ -46,6 +47,24 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
     return float(np.mean(values)), float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
+def _mean_interval(values: list[float], train_images: float, held_out_images: float):
+    """Nadeau and Bengio's corrected t-interval, variance (1/k + n_held/n_train) s^2, cut to
+    the range of an accuracy."""
+    k = len(values)
+    if k < 2:
+        return None, None
+    variance = (1 / k + held_out_images / train_images) * np.var(values, ddof=1)
+    half_width = stats.t.ppf(0.975, k - 1) * np.sqrt(variance)
+    return max(np.mean(values) - half_width, 0.0), min(np.mean(values) + half_width, 1.0)
+
+
+def _exact_interval(successes: int, trials: int) -> tuple[float, float]:
+    """Clopper and Pearson's interval from beta quantiles."""
+    low = stats.beta.ppf(0.025, successes, trials - successes + 1) if successes else 0.0
+    high = stats.beta.ppf(0.975, successes + 1, trials - successes) if successes < trials else 1.0
+    return low, high
+
+
 def recompute(results_root: Path) -> dict[str, dict]:
     """Per model (its fullest profile), the CSV's columns from the JSON and npz files."""
     table = {}
@@ -67,6 +86,13 @@ def recompute(results_root: Path) -> dict[str, dict]:
             else:
                 held_out.append(record["cv"]["accuracy"])
         mean_probabilities = np.mean(ensemble, axis=0)
+        ensemble_right = int(np.sum(mean_probabilities.argmax(axis=1) == labels))
+        accuracy_low, accuracy_high = _mean_interval(
+            [scores["accuracy"] for scores in tests],
+            np.mean([r["train_images"] for r in records]),
+            np.mean([r["held_out_images"] for r in records]),
+        )
+        ensemble_low, ensemble_high = _exact_interval(ensemble_right, len(labels))
         row = {
             "profile": profile,
             "folds_done": len(records),
@@ -74,7 +100,11 @@ def recompute(results_root: Path) -> dict[str, dict]:
             "test_images": len(labels),
             "parameters": records[0]["parameters"],
             "held_out_accuracy": _mean_std(held_out),
-            "ensemble_accuracy": float(np.mean(mean_probabilities.argmax(axis=1) == labels)),
+            "ensemble_accuracy": ensemble_right / len(labels),
+            "accuracy_ci95_low": accuracy_low,
+            "accuracy_ci95_high": accuracy_high,
+            "ensemble_accuracy_ci95_low": ensemble_low,
+            "ensemble_accuracy_ci95_high": ensemble_high,
             "train_seconds": float(sum(r["train_seconds"] for r in records)),
             "images_per_second": float(np.mean([r["images_per_second"] for r in records])),
         }
@@ -95,6 +125,8 @@ def _check_csv(csv_text: str, expected: dict[str, dict]) -> None:
                 assert float(line[f"{column}_std"]) == pytest.approx(value[1], rel=1e-9, abs=1e-12)
             elif isinstance(value, str):
                 assert line[column] == value
+            elif value is None:
+                assert line[column] == "", (line["model"], column)
             else:
                 assert float(line[column]) == pytest.approx(value, rel=1e-9), (
                     line["model"],
@@ -120,12 +152,19 @@ def test_results_table_recomputes_from_the_published_raw_files(site):
     for model, row in expected.items():
         start = table.index(f'href="models/{model}.html"')
         cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', table[start:])
-        shown = [html.unescape(cell).strip() for cell in cells[:5]]
-        assert shown[:4] == [
+        shown = [html.unescape(cell).strip() for cell in cells[:7]]
+        accuracy, accuracy_interval, *macro, ensemble, ensemble_interval = shown
+        assert [accuracy, *macro] == [
             f"{100 * row[name][0]:.2f} ± {100 * row[name][1]:.2f}"
             for name in ("accuracy", "precision_macro", "recall_macro", "f1_macro")
         ]
-        assert shown[4] == f"{100 * row['ensemble_accuracy']:.2f}"
+        assert ensemble == f"{100 * row['ensemble_accuracy']:.2f}"
+        for cell, prefix in (
+            (accuracy_interval, "accuracy"),
+            (ensemble_interval, "ensemble_accuracy"),
+        ):
+            low, high = row[f"{prefix}_ci95_low"], row[f"{prefix}_ci95_high"]
+            assert cell == ("—" if low is None else f"{100 * low:.2f}–{100 * high:.2f}")
 
 
 def test_committed_results_recompute_from_their_raw_files():

@@ -87,8 +87,10 @@ def test_every_page_exists(quick_site):
         output.MARKER, "data/results.csv",
         *(f"models/{model}.html" for model in MODELS),
         *(f"figures/{model}/{name}" for model in MODELS for name in (
-            "confusion.svg", "misclassified.png", "learning-curves.svg", "fold-scores.svg")),
+            "confusion.svg", "misclassified.png", "learning-curves.svg", "fold-scores.svg",
+            "reliability.svg")),
         "figures/dataset-examples.png", "figures/dataset-grid.png", "figures/class-balance.svg",
+        "figures/shared-mistakes.png",
         *(f"data/results/{model}/quick/fold-{fold:02d}.{kind}"
           for model in MODELS for fold in (0, 1) for kind in ("json", "test.npz", "held-out.npz")),
     ]  # fmt: skip
@@ -188,6 +190,34 @@ def test_model_page_sections(quick_site):
     assert "<code>C1</code>" in html and "28 × 28 × 6" in html
     assert 'alt="Confusion matrix of 50 test images' in html
     assert html.count('<tr><th scope="row">') >= 2 + 10  # folds and per-class rows
+
+
+def test_model_page_shows_calibration_and_intervals(quick_site):
+    html = (quick_site / "models/lenet5.html").read_text()
+    section = html[html.index('id="calibration"') :]
+    assert "ECE after temperature scaling" in section and "not available" not in section
+    assert section.count('<th scope="row">Fold ') == 2
+    assert 'src="../figures/lenet5/reliability.svg"' in section
+    assert 'alt="Reliability diagram of the fold ensemble on 50 test images' in section
+    assert "95% interval of the mean" in html
+
+
+def test_index_states_significance_and_methods(quick_site):
+    html = (quick_site / "index.html").read_text()
+    assert "McNemar's exact test, Holm-adjusted p" in html
+    assert '<table class="data pairwise-table">' in html
+    assert '<td class="num muted">not comparable' in html  # a quick profile against 2021
+    methods = (quick_site / "reproducibility.html").read_text()
+    assert 'id="methods"' in methods and "Nadeau, C., and Bengio, Y. (2003)" in methods
+
+
+def test_full_profile_differences_from_2021_carry_an_interval(full_site):
+    html = (full_site / "index.html").read_text()
+    section = html[html.index('<table class="data comparison-table">') :]
+    section = section[: section.index("</table>")]
+    assert "not comparable" not in section
+    intervals = re.findall(r'pts <span class="detail">([−+][\d.]+) to ([−+][\d.]+) pts<', section)
+    assert len(intervals) == 2  # LeNet-5 and the LSTM; the others were not run
 
 
 def test_downloads_and_csv(quick_site):

@@ -36,7 +36,8 @@ def test_gather_pages_and_figures(stored):
         "models/resnet34.html", "models/lstm.html", "models/lenet5.html",
     ]  # fmt: skip
     paths = [job.path for job in site.figures]
-    assert len(paths) == len(set(paths)) == 3 + 3 * 4
+    assert len(paths) == len(set(paths)) == 3 + 1 + 3 * 5  # dataset, shared mistakes, models
+    assert "figures/shared-mistakes.png" in paths
     index = site.pages[0].context
     assert [row["name"] for row in index["rows"]] == ["resnet34", "lstm", "lenet5"]
     assert index["preview"] == {
@@ -93,12 +94,29 @@ def test_comparison_pairs_2021_rows_with_ours(stored):
     rows = [model_page.summary_row(r) for r in report.load_reports(results_dir)]
     table = context.comparison(content.read_reference(CONTENT), rows)
     matched = {row["theirs"]["model"]: row for row in table["rows"]}
-    assert matched["alexnet"]["ours"] is None
+    assert matched["alexnet"]["ours"] is None and not matched["alexnet"]["comparable"]
     resnet = matched["resnet34"]
-    assert resnet["accuracy_gain"] == pytest.approx(resnet["ours"]["accuracy"][0] - 0.9111)
+    assert resnet["ours"]["name"] == "resnet34"
+    # quick-profile results are shown but not set against the 2021 numbers
+    assert not resnet["comparable"]
+    assert resnet["accuracy_gain"] is None and resnet["gain_interval"] is None
     assert [p["accuracy"] for p in table["published"]] == sorted(
         (p["accuracy"] for p in table["published"]), reverse=True
     )
+
+
+def test_comparison_gives_full_profile_differences_with_an_interval(stored):
+    results_dir, _, _ = stored
+    rows = [
+        {**model_page.summary_row(r), "profile": "full"} for r in report.load_reports(results_dir)
+    ]
+    table = context.comparison(content.read_reference(CONTENT), rows)
+    resnet = next(row for row in table["rows"] if row["theirs"]["model"] == "resnet34")
+    low, high = resnet["ours"]["accuracy_ci"]
+    assert resnet["comparable"]
+    assert resnet["accuracy_gain"] == pytest.approx(resnet["ours"]["accuracy"][0] - 0.9111)
+    assert resnet["gain_interval"] == pytest.approx((low - 0.9111, high - 0.9111))
+    assert low < resnet["ours"]["accuracy"][0] < high
 
 
 def test_misclassified_are_the_most_confident_mistakes(stored):
@@ -181,6 +199,20 @@ def test_csv_has_one_line_per_model_with_mean_and_std(stored):
     assert [line["model"] for line in table] == ["resnet34", "lstm", "lenet5"]
     assert float(table[0]["accuracy_mean"]) == rows[0]["accuracy"][0]
     assert float(table[0]["accuracy_std"]) == rows[0]["accuracy"][1]
+    assert (
+        float(table[0]["accuracy_ci95_low"]),
+        float(table[0]["accuracy_ci95_high"]),
+    ) == rows[0]["accuracy_ci"]
+    assert float(table[0]["ensemble_accuracy_ci95_low"]) == rows[0]["ensemble_accuracy_ci"][0]
+
+
+def test_csv_leaves_a_missing_interval_empty(stored):
+    results_dir, _, _ = stored
+    rows = [model_page.summary_row(r) for r in report.load_reports(results_dir)]
+    rows[1] = {**rows[1], "accuracy_ci": None}  # a model with a single fold
+    table = list(csv.DictReader(io.StringIO(downloads.table_csv(rows))))
+    assert (table[1]["accuracy_ci95_low"], table[1]["accuracy_ci95_high"]) == ("", "")
+    assert table[0]["accuracy_ci95_low"] != ""
 
 
 def test_result_files_skip_superseded(stored):

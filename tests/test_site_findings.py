@@ -7,8 +7,10 @@ from dataclasses import replace
 import html5lib
 import numpy as np
 import pytest
+from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.multitest import multipletests
 
-from bench import data, report
+from bench import data, metrics, report
 from bench.site import build, context, findings, pages
 from tests.site_fixtures import install_site_dataset, write_results
 
@@ -22,6 +24,18 @@ def stored_reports(tmp_path_factory) -> dict[str, report.ModelReport]:
         tmp_path_factory.mktemp("findings") / "results",
         np.arange(100) % 10,
         models=("lenet5", "lstm"),
+    )
+    return {r.model: r for r in report.load_reports(results_dir)}
+
+
+@pytest.fixture(scope="module")
+def three_fold_reports(tmp_path_factory) -> dict[str, report.ModelReport]:
+    """Reports of three quick-profile fixture models with three folds of one split each."""
+    results_dir = write_results(
+        tmp_path_factory.mktemp("three-folds") / "results",
+        np.arange(100) % 10,
+        models=("lenet5", "lstm", "resnet34"),
+        folds=3,
     )
     return {r.model: r for r in report.load_reports(results_dir)}
 
@@ -41,13 +55,40 @@ def scored(r: report.ModelReport, mean: float, std: float, **changes) -> report.
     return replace(r, test={**r.test, "accuracy": (mean, std)}, **changes)
 
 
+def measured(
+    r: report.ModelReport, fold_accuracies: list[float], correct: np.ndarray
+) -> report.ModelReport:
+    """``r`` with its fold models' test accuracies and its ensemble's correctness on the test
+    images replaced, every number derived from them consistent."""
+    labels = r.predictions.labels
+    fold_test = tuple(
+        {**scores, "accuracy": accuracy}
+        for scores, accuracy in zip(r.fold_test, fold_accuracies, strict=True)
+    )
+    return replace(
+        r,
+        test={**r.test, "accuracy": metrics.mean_std(fold_accuracies)},
+        fold_test=fold_test,
+        ensemble={**r.ensemble, "accuracy": float(np.mean(correct))},
+        predictions=replace(r.predictions, predicted=np.where(correct, labels, (labels + 1) % 10)),
+    )
+
+
+def right_on(images: range, total: int = 50) -> np.ndarray:
+    correct = np.zeros(total, dtype=bool)
+    correct[list(images)] = True
+    return correct
+
+
 def with_ensemble(r: report.ModelReport, **ensemble) -> report.ModelReport:
     return replace(r, ensemble={**r.ensemble, **ensemble})
 
 
 def render(found: dict) -> str:
     env = pages.make_environment(build.TEMPLATES_DIR)
-    return env.get_template("blocks/findings.html").render(findings=found, root="")
+    return env.get_template("blocks/findings.html").render(
+        findings=found, shared_mistakes=None, root=""
+    )
 
 
 def only_pair(found: dict) -> dict:
@@ -69,6 +110,136 @@ def test_leader_is_the_higher_mean_and_swaps_with_the_results(lenet, lstm):
     swapped = findings.build([scored(lenet, 0.88, 0.003), scored(lstm, 0.90, 0.002)], NAMES)
     assert only_pair(swapped)["ahead"]["name"] == "lstm"
     assert '>LSTM</a> leads <a href="models/lenet5.html">LeNet-5</a>' in render(swapped)
+
+
+def test_significance_follows_the_results_and_swaps_with_them(three_fold_reports):
+    lenet, lstm = three_fold_reports["lenet5"], three_fold_reports["lstm"]
+    strong = ([0.90, 0.91, 0.92], right_on(range(50)))
+    weak = ([0.80, 0.80, 0.81], right_on(range(35)))  # 15 images only the strong one gets
+    # McNemar: 15 discordant images, all one way: p = 2 * 0.5**15
+    # t-test: differences 0.10, 0.11, 0.11 over folds of 80 training and 40 held-out images
+    differences = np.array([0.10, 0.11, 0.11])
+    t = differences.mean() / np.sqrt((1 / 3 + 40 / 80) * differences.var(ddof=1))
+    t_p = 1 - t / np.sqrt(2 + t**2)  # two-sided, 2 degrees of freedom
+    for leader, other in (("lenet5", "lstm"), ("lstm", "lenet5")):
+        results = {leader: strong, other: weak}
+        reports = [measured(lenet, *results["lenet5"]), measured(lstm, *results["lstm"])]
+        found = findings.build(reports, NAMES)
+        pair = only_pair(found)
+        assert (pair["ahead"]["name"], pair["behind"]["name"]) == (leader, other)
+        assert pair["t_test"] == {"folds": 3, "p": pytest.approx(t_p), "verdict": "significant"}
+        assert pair["ensembles"]["p"] == pytest.approx(2 * 0.5**15)
+        assert pair["ensembles"]["verdict"] == "significant"
+        html = render(found)
+        names = {"lenet5": "LeNet-5", "lstm": "LSTM"}
+        assert f'>{names[leader]}</a> leads <a href="models/{other}.html">' in html
+        assert "Over their 3 paired folds the gap is significant" in html
+        assert (
+            "Their ensembles score 100.00% and 70.00% on the same 50 test images; the difference "
+            "is significant (McNemar's exact test, Holm-adjusted p &lt; 0.001)"
+        ) in html
+        assert "fold-to-fold spread" not in html  # the t-test replaces the rough comparison
+
+
+def test_a_huge_p_value_is_within_the_noise(three_fold_reports):
+    lenet, lstm = three_fold_reports["lenet5"], three_fold_reports["lstm"]
+    reports = [
+        measured(lenet, [0.90, 0.85, 0.80], right_on(range(0, 40))),
+        measured(lstm, [0.80, 0.86, 0.88], right_on(range(1, 41))),  # one image each way
+    ]
+    found = findings.build(reports, NAMES)
+    pair = only_pair(found)
+    assert pair["ensembles"]["p"] == 1.0 and pair["ensembles"]["verdict"] == "within_noise"
+    assert pair["t_test"]["p"] > 0.5 and pair["t_test"]["verdict"] == "within_noise"
+    html = render(found)
+    assert "Over their 3 paired folds the gap is within the noise" in html
+    assert "the difference is within the noise (McNemar's exact test, Holm-adjusted p = 1)" in html
+    (row,) = found["pairwise"]
+    assert (row["only_ahead"], row["only_behind"]) == (1, 1) and row["equal_terms"]
+
+
+def test_pairwise_p_values_are_holm_adjusted_over_all_pairs(three_fold_reports):
+    ranked = findings.rank(three_fold_reports.values())
+    found = findings.build(ranked, NAMES)
+    pairs = [(a, b) for i, a in enumerate(ranked) for b in ranked[i + 1 :]]
+    raw = []
+    for a, b in pairs:
+        right_a = a.predictions.predicted == a.predictions.labels
+        right_b = b.predictions.predicted == b.predictions.labels
+        table = [
+            [np.sum(right_a & right_b), np.sum(right_a & ~right_b)],
+            [np.sum(~right_a & right_b), np.sum(~right_a & ~right_b)],
+        ]
+        raw.append(mcnemar(table, exact=True).pvalue)
+    expected = multipletests(raw, method="holm")[1]
+    rows = found["pairwise"]
+    assert [(r["ahead"]["name"], r["behind"]["name"]) for r in rows] == [
+        (a.model, b.model) for a, b in pairs
+    ]
+    assert [r["mcnemar_p"] for r in rows] == pytest.approx(expected)
+    assert all(r["t_test"] is not None for r in rows)
+    assert render(found).count("over 3 folds") == 3
+
+
+def test_no_tests_across_splits_or_test_images(three_fold_reports):
+    lenet, lstm = three_fold_reports["lenet5"], three_fold_reports["lstm"]
+    reseeded = replace(lstm, folds=tuple({**record, "seed": 1} for record in lstm.folds))
+    pair = only_pair(findings.build([lenet, reseeded], NAMES))
+    assert pair["t_test"] is None and pair["ensembles"] is not None
+    assert pair["verdict"] in ("beyond_spread", "within_spread")
+
+    other_images = replace(
+        lstm, predictions=replace(lstm.predictions, indices=lstm.predictions.indices + 1)
+    )
+    found = findings.build([lenet, other_images], NAMES)
+    assert only_pair(found)["ensembles"] is None and found["pairwise"] == []
+    assert "McNemar" not in render(found)
+
+
+def test_per_class_f1_table_follows_each_ensemble(lenet, lstm):
+    f1_lenet = [0.9, 0.8, 0.7, 0.6, 0.5, 0.9, 0.4, 0.9, 0.9, 0.9]
+    f1_lstm = [0.8, 0.9, 0.7, 0.5, 0.6, 0.9, 0.3, 0.9, 0.9, 0.9]
+    reports = [
+        with_ensemble(scored(lenet, 0.9, 0.01), per_class={"f1": f1_lenet}),
+        with_ensemble(scored(lstm, 0.8, 0.01), per_class={"f1": f1_lstm}),
+    ]
+    table = findings.build(reports, NAMES)["per_class"]
+    assert [model["name"] for model in table["models"]] == ["lenet5", "lstm"]
+    assert [row["name"] for row in table["rows"]] == list(NAMES)
+    trouser, pullover = table["rows"][1], table["rows"][2]
+    assert trouser["cells"] == [{"f1": 0.8, "best": False}, {"f1": 0.9, "best": True}]
+    assert [cell["best"] for cell in pullover["cells"]] == [True, True]  # a tie marks both
+    html = render(findings.build(reports, NAMES))
+    assert (
+        '<tr><th scope="row">Trouser</th><td class="num">80.0</td><td class="num strong">90.0</td>'
+        in html
+    )
+
+
+def test_shared_mistakes_are_the_images_every_ensemble_gets_wrong(three_fold_reports):
+    lenet, lstm = three_fold_reports["lenet5"], three_fold_reports["lstm"]
+    folds = [0.8, 0.8, 0.8]
+    reports = [
+        measured(lenet, folds, ~right_on(range(0, 10))),  # wrong on images 0-9
+        measured(lstm, folds, ~right_on(range(5, 15))),  # wrong on images 5-14
+    ]
+    found = findings.build(reports, NAMES)
+    mistakes = found["shared_mistakes"]
+    assert (mistakes["count"], mistakes["test_images"], mistakes["models"]) == (5, 50, 2)
+    labels = lenet.predictions.labels
+    assert sorted(mistakes["indices"].tolist()) == lenet.predictions.indices[5:10].tolist()
+    order = [int(np.flatnonzero(lenet.predictions.indices == i)[0]) for i in mistakes["indices"]]
+    assert mistakes["true"] == labels[order].tolist()
+    assert mistakes["predicted"] == ((labels[order] + 1) % 10).tolist()  # what both chose
+    assert "5 of the 50 test images (10.0%) are misclassified by every one of the 2" in render(
+        found
+    )
+
+    other_images = replace(
+        lstm, predictions=replace(lstm.predictions, indices=lstm.predictions.indices + 1)
+    )
+    assert findings.build([lenet, other_images], NAMES)["shared_mistakes"] is None
+    assert findings.build([lenet], NAMES)["shared_mistakes"] is None
 
 
 @pytest.mark.parametrize(

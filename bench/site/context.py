@@ -55,7 +55,9 @@ def gather(
     }
     rows = [summary_row(r) for r in reports]
     files = downloads.result_files(results_dir, [r.model for r in reports])
-    jobs = dataset_figures(dataset)
+    found = findings.build(reports, dataset.class_names)
+    mistakes, mistakes_jobs = shared_mistakes_figure(found["shared_mistakes"], dataset)
+    jobs = dataset_figures(dataset) + mistakes_jobs
     pages = [
         _page(
             "index.html",
@@ -68,7 +70,8 @@ def gather(
             rows=rows,
             gallery=gallery(dataset),
             comparison=comparison(reference, rows),
-            findings=findings.build(reports, dataset.class_names),
+            findings=found,
+            shared_mistakes=mistakes,
         ),
         _page(
             "reproducibility.html",
@@ -177,6 +180,32 @@ def dataset_figures(dataset: data.FashionMNIST) -> list[FigureJob]:
     ]  # fmt: skip
 
 
+def shared_mistakes_figure(
+    mistakes: dict | None, dataset: data.FashionMNIST
+) -> tuple[dict | None, list[FigureJob]]:
+    """The grid of test images every ensemble gets wrong, with its alt text (None and no job
+    when the models share no test images or no mistake)."""
+    if not mistakes or not mistakes["count"]:
+        return None, []
+    names = dataset.class_names
+    images = model_page.test_images_at(mistakes["indices"], dataset, "shared mistakes")
+    path = "figures/shared-mistakes.png"
+    shown = len(mistakes["true"])
+    true_classes = sorted({names[label] for label in mistakes["true"]})
+    alt = (
+        f"{shown} of the {mistakes['count']:,} test images that all {mistakes['models']} "
+        f"ensembles misclassify, each titled with its true class and the wrong class most "
+        f"ensembles chose; their true classes: {', '.join(true_classes)}."
+    )
+    job = FigureJob(
+        path,
+        functools.partial(
+            figures.misclassified_grid, images, mistakes["true"], mistakes["predicted"], names
+        ),
+    )
+    return {"src": path, "alt": alt, "shown": shown}, [job]
+
+
 def gallery(dataset: data.FashionMNIST) -> dict:
     """Captions and alt text of the dataset figures."""
     names = ", ".join(dataset.class_names)
@@ -209,16 +238,27 @@ def gallery(dataset: data.FashionMNIST) -> dict:
 
 
 def comparison(reference: dict, rows: list[dict]) -> dict:
-    """The 2021 table's rows beside our row for the same model (None where we have none)."""
+    """The 2021 table's rows beside our row for the same model (None where we have none).
+
+    Only a full-profile model was trained as the 2021 models were (all training images, the
+    whole test set), so only its difference is given, with the 95% interval of our mean fold
+    accuracy shifted by their single number; a preview profile's row is marked not comparable.
+    """
     ours = {row["name"]: row for row in rows}
     matched = []
     for theirs in reference["rows"]:
         row = ours.get(theirs["model"])
+        comparable = row is not None and row["profile"] == FULL_PROFILE
+        interval = row["accuracy_ci"] if comparable else None
         matched.append(
             {
                 "theirs": theirs,
                 "ours": row,
-                "accuracy_gain": row["accuracy"][0] - theirs["accuracy"] if row else None,
+                "comparable": comparable,
+                "accuracy_gain": row["accuracy"][0] - theirs["accuracy"] if comparable else None,
+                "gain_interval": (
+                    tuple(bound - theirs["accuracy"] for bound in interval) if interval else None
+                ),
             }
         )
     return {

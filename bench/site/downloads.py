@@ -14,7 +14,8 @@ from bench.site.jobs import Download
 DATA_DIR = "data/results"
 CSV_PATH = "data/results.csv"
 SUFFIXES = (".test.npz", ".held-out.npz")  # probabilities beside each fold JSON
-# (CSV column, summary-row key); (mean, std) pairs become two columns.
+# (CSV column, summary-row key); (mean, std) pairs become two columns, and so do the 95%
+# intervals named in INTERVAL_FIELDS (empty cells where a model has none).
 CSV_FIELDS = (
     ("model", "name"), ("display_name", "display_name"), ("family", "family"),
     ("profile", "profile"), ("folds_done", "folds_done"), ("folds_planned", "folds_planned"),
@@ -22,9 +23,11 @@ CSV_FIELDS = (
     ("precision_macro", "precision"), ("recall_macro", "recall"), ("f1_macro", "f1"),
     ("keras2021_precision", "keras_precision"), ("keras2021_recall", "keras_recall"),
     ("held_out_accuracy", "held_out_accuracy"), ("ensemble_accuracy", "ensemble_accuracy"),
+    ("accuracy_ci95", "accuracy_ci"), ("ensemble_accuracy_ci95", "ensemble_accuracy_ci"),
     ("parameters", "parameters"), ("train_seconds", "train_seconds"),
     ("images_per_second", "images_per_second"),
 )  # fmt: skip
+INTERVAL_FIELDS = frozenset({"accuracy_ci", "ensemble_accuracy_ci"})
 
 
 def result_files(results_dir: Path, models: list[str]) -> list[Download]:
@@ -47,10 +50,15 @@ def result_files(results_dir: Path, models: list[str]) -> list[Download]:
 
 
 def table_csv(rows: list[dict]) -> str:
-    """The results table, one model per line, full precision, means and stds in their own
-    columns."""
+    """The results table, one model per line, full precision, means and stds (and interval
+    bounds) in their own columns."""
     header, lines = [], [[] for _ in rows]
     for column, key in CSV_FIELDS:
+        if key in INTERVAL_FIELDS:
+            header += [f"{column}_low", f"{column}_high"]
+            for line, row in zip(lines, rows, strict=True):
+                line += list(row[key]) if row[key] is not None else ["", ""]
+            continue
         paired = bool(rows) and isinstance(rows[0][key], tuple)
         header += [f"{column}_mean", f"{column}_std"] if paired else [column]
         for line, row in zip(lines, rows, strict=True):

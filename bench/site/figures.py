@@ -21,6 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
+from bench.statistics import ReliabilityBins
+
 # Okabe & Ito (2008), "Color Universal Design": https://jfly.uni-koeln.de/color/
 OKABE_ITO = {
     "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
@@ -311,6 +313,29 @@ def fold_scores(
     ax.set(xlabel="fold", ylabel="test accuracy")
     ax.grid(axis="y", color=GRID_COLOUR)
     ax.legend(fontsize=8, ncols=3, **ABOVE_AXES)
+    return figure
+
+
+@_styled
+def reliability_diagram(
+    before: ReliabilityBins, after: ReliabilityBins | None = None, *, ax: Axes | None = None
+) -> Figure:
+    """Accuracy against mean confidence in each non-empty confidence bin, as trained and (when
+    given) after temperature scaling; the diagonal is perfect calibration."""
+    figure, ax = _figure_and_axes(ax, 4.8, 4.4)
+    ax.plot([0, 1], [0, 1], ls=":", lw=1, color=OKABE_ITO["black"], label="perfect calibration")
+    curves = ((before, TRAIN, "o", "-", "as trained"),
+              (after, HELD_OUT, "s", "--", "temperature-scaled"))  # fmt: skip
+    for bins, colour, marker, style, label in curves:
+        if bins is None:
+            continue
+        filled = bins.count > 0
+        ax.plot(bins.confidence[filled], bins.accuracy[filled], marker=marker, ls=style,
+                color=colour, label=label)  # fmt: skip
+    ax.set(xlim=(0, 1), ylim=(0, 1), aspect="equal", xlabel="confidence (top-class probability)",
+           ylabel="accuracy")  # fmt: skip
+    ax.grid(color=GRID_COLOUR)
+    ax.legend(fontsize=8, ncols=2, **ABOVE_AXES)
     return figure
 
 

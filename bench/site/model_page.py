@@ -10,7 +10,7 @@ import numpy as np
 from bench import data, metrics
 from bench.errors import BenchError
 from bench.report import ModelReport
-from bench.site import content, figures
+from bench.site import calibration, content, figures, significance
 from bench.site.jobs import FigureJob
 
 # Generated blocks around the model page's own headings (see context.place_blocks).
@@ -33,6 +33,7 @@ def model_context(
     wrong = misclassified(report, dataset)
     fold_accuracies = [scores["accuracy"] for scores in report.fold_test]
     subject = f"test images, ensemble of {report.folds_done} fold models"
+    calibrated = calibration.calibrate(report)
     # name -> (file, drawing, alt text)
     planned = {
         "confusion": (
@@ -49,6 +50,15 @@ def model_context(
             f"{folder}/fold-scores.svg",
             functools.partial(figures.fold_scores, fold_accuracies, report.ensemble["accuracy"]),
             fold_scores_alt(fold_accuracies, report.ensemble["accuracy"]),
+        ),
+        "reliability": (
+            f"{folder}/reliability.svg",
+            functools.partial(
+                figures.reliability_diagram,
+                calibrated.ensemble_bins,
+                calibrated.ensemble_bins_scaled,
+            ),
+            calibration.describe(calibrated, report.test_images),
         ),
     }
     if wrong["count"]:
@@ -75,6 +85,9 @@ def model_context(
                     report.folds, report.fold_test, report.fold_held_out, strict=True
                 )
             ],
+            "calibration": calibration.summary(
+                calibrated, [record["fold"] + 1 for record in report.folds]
+            ),
             "misclassified_count": wrong["count"],
             "misclassified_shown": len(wrong["true"]),
         },
@@ -91,7 +104,8 @@ def model_href(r: ModelReport) -> str:
 
 
 def summary_row(r: ModelReport) -> dict:
-    """One model's line of the results table (and of results.csv)."""
+    """One model's line of the results table (and of results.csv), with 95% intervals for the
+    mean fold accuracy and the ensemble accuracy."""
     return {
         "name": r.model,
         "display_name": r.display_name,
@@ -109,6 +123,7 @@ def summary_row(r: ModelReport) -> dict:
         "keras_recall": r.test["keras2021_recall"],
         "held_out_accuracy": r.cv["accuracy"],
         "ensemble_accuracy": r.ensemble["accuracy"],
+        **significance.model_intervals(r),
         "parameters": r.parameters,
         "train_seconds": r.train_seconds,
         "images_per_second": r.images_per_second,
@@ -118,11 +133,7 @@ def summary_row(r: ModelReport) -> dict:
 def misclassified(report: ModelReport, dataset: data.FashionMNIST) -> dict:
     """The ensemble's most confident mistakes on the test images, most confident first."""
     predictions = report.predictions
-    if predictions.indices.size and predictions.indices.max() >= len(dataset.test_images):
-        raise BenchError(
-            f"{report.model}: results refer to test image {predictions.indices.max()}, but the "
-            f"dataset in {dataset.source.directory} has only {len(dataset.test_images)}"
-        )
+    test_images_at(predictions.indices, dataset, report.model)
     wrong = np.flatnonzero(predictions.predicted != predictions.labels)
     confidence = predictions.probabilities[wrong, predictions.predicted[wrong]]
     # Ties (float16 probabilities) fall back to the test-image index, so the choice is stable.
@@ -133,6 +144,16 @@ def misclassified(report: ModelReport, dataset: data.FashionMNIST) -> dict:
         "predicted": predictions.predicted[order].astype(int).tolist(),
         "count": int(wrong.size),
     }
+
+
+def test_images_at(indices: np.ndarray, dataset: data.FashionMNIST, model: str) -> np.ndarray:
+    """The dataset's test images at ``indices``, refusing results from a larger test set."""
+    if indices.size and indices.max() >= len(dataset.test_images):
+        raise BenchError(
+            f"{model}: results refer to test image {indices.max()}, but the dataset in "
+            f"{dataset.source.directory} has only {len(dataset.test_images)}"
+        )
+    return dataset.test_images[indices]
 
 
 def confused_pairs(

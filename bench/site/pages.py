@@ -29,6 +29,29 @@ def points(value: float, digits: int = 2) -> str:
     return f"{100 * value:+.{digits}f} pts".replace("-", "−")
 
 
+def interval(bounds: tuple[float, float] | None, digits: int = 2, unit: str = "%") -> str:
+    """A (low, high) pair of fractions in percent: '90.12–91.30%' ('—' when there is none)."""
+    if bounds is None:
+        return "—"
+    low, high = bounds
+    return f"{100 * low:.{digits}f}–{100 * high:.{digits}f}{unit}"
+
+
+def points_interval(bounds: tuple[float, float] | None, digits: int = 2) -> str:
+    """A (low, high) pair of differences in percentage points: '−0.40 to +1.20 pts'."""
+    if bounds is None:
+        return "—"
+    low, high = bounds
+    return f"{100 * low:+.{digits}f} to {100 * high:+.{digits}f} pts".replace("-", "−")
+
+
+def pvalue(value: float) -> str:
+    """A p-value to two significant digits: 'p = 0.021', 'p = 0.41', 'p < 0.001'."""
+    if value < 0.001:
+        return "p < 0.001"
+    return f"p = {value:.2g}"
+
+
 def num(value: float, digits: int = 0) -> str:
     """Thousands separators and fixed decimals: 61706 -> '61,706'."""
     return f"{value:,.{digits}f}"
@@ -97,6 +120,9 @@ FILTERS = {
     "pct": pct,
     "pm": pm,
     "points": points,
+    "interval": interval,
+    "points_interval": points_interval,
+    "pvalue": pvalue,
     "num": num,
     "seconds": seconds,
     "shape": shape,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from itertools import groupby
 
-from bench import config, fold_key
+from bench import config, fold_key, statistics
 from bench.errors import BenchError
 from bench.report import ModelReport
 from bench.site.downloads import CSV_PATH, DATA_DIR
@@ -23,6 +23,17 @@ def reproducibility(
         "sources": [model_source(report) for report in reports],
         "downloads": download_groups(files),
         "csv": CSV_PATH,
+        "methods": methods(),
+    }
+
+
+def methods() -> dict:
+    """The settings the methods section names, from where the statistics use them."""
+    return {
+        "confidence": statistics.CONFIDENCE,
+        "significance": statistics.SIGNIFICANCE,
+        "calibration_bins": statistics.CALIBRATION_BINS,
+        "temperature_bounds": statistics.TEMPERATURE_BOUNDS,
     }
 
 
