@@ -60,10 +60,11 @@ def rewrite(readme: str, block: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--results-dir", type=Path, default=ROOT / "results")
     arguments = parser.parse_args()
     readme_path = ROOT / "README.md"
     readme = readme_path.read_text(encoding="utf-8")
-    updated = rewrite(readme, table(ROOT / "results", ROOT / "content"))
+    updated = rewrite(readme, table(arguments.results_dir, ROOT / "content"))
     if arguments.check:
         if updated != readme:
             print("README.md: results table out of date; run python benchmarks/readme_results.py")
