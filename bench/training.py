@@ -148,16 +148,21 @@ def fit_fold(
     return record, predictions
 
 
-def make_optimizer(recipe: Recipe, steps: int) -> keras.optimizers.Optimizer:
-    """The recipe's optimizer with linear warm-up then cosine decay to zero, per step."""
+def learning_rate_schedule(recipe: Recipe, steps: int) -> keras.optimizers.schedules.CosineDecay:
+    """Per-step learning rate: linear warm-up to the recipe's peak over ``warmup_epochs``, then
+    cosine decay to zero at the end of the last epoch (``steps`` optimizer steps per epoch)."""
     warmup_steps = recipe.warmup_epochs * steps
     decay_steps = max(recipe.epochs * steps - warmup_steps, 1)
     if warmup_steps:
-        schedule = keras.optimizers.schedules.CosineDecay(
+        return keras.optimizers.schedules.CosineDecay(
             0.0, decay_steps, warmup_target=recipe.learning_rate, warmup_steps=warmup_steps
         )
-    else:
-        schedule = keras.optimizers.schedules.CosineDecay(recipe.learning_rate, decay_steps)
+    return keras.optimizers.schedules.CosineDecay(recipe.learning_rate, decay_steps)
+
+
+def make_optimizer(recipe: Recipe, steps: int) -> keras.optimizers.Optimizer:
+    """The recipe's optimizer over ``learning_rate_schedule``."""
+    schedule = learning_rate_schedule(recipe, steps)
     if recipe.optimizer == "sgd":
         optimizer = keras.optimizers.SGD(
             schedule, momentum=0.9, nesterov=True, weight_decay=recipe.weight_decay or None

@@ -33,13 +33,15 @@ def test_every_default_model_trains_end_to_end(synthetic, tmp_path):
             assert record["parameters"] > 0 and record["architecture"]
             assert record["train_images"] + record["held_out_images"] == 40
             assert record["test_images"] == 20
-            for scores in (record["cv"], record["test"]):
-                for name in ("accuracy", "precision_macro", "recall_macro", "f1_macro"):
-                    assert 0.0 <= scores[name] <= 1.0
-            assert 0.0 <= record["test"]["keras2021_precision"] <= 1.0
+            stored = results.StoredFold(results.fold_path(tmp_path, model, "smoke", fold), record)
+            for which, scores in (("test", record["test"]), ("held_out", record["cv"])):
+                arrays = results.load_predictions(stored, which)
+                predicted = arrays.probabilities.argmax(axis=1)
+                assert scores["accuracy"] == np.mean(predicted == arrays.labels)
             assert np.sum(record["test"]["confusion"]) == 20
             assert len(record["history"]["val_accuracy"]) == record["epochs"] == 1
-            assert record["history"]["learning_rate"][0] >= 0.0
+            # one epoch, no warm-up: the cosine schedule has reached zero when the epoch ends
+            assert record["history"]["learning_rate"] == [pytest.approx(0.0, abs=1e-9)]
             assert record["train_seconds"] > 0 and record["images_per_second"] > 0
     manifest = results.load_manifests(tmp_path)[0]
     assert manifest["status"] == "completed"
@@ -55,11 +57,10 @@ def test_every_default_model_trains_end_to_end(synthetic, tmp_path):
 def test_second_run_trains_nothing(synthetic, tmp_path, monkeypatch):
     directory, _ = synthetic
     smoke_run(directory, tmp_path)
-    monkeypatch.setattr(training, "fit_fold", _must_not_train)
-    started = time.perf_counter()
+    # The engine's own name: patching bench.training would not reach the bound function.
+    monkeypatch.setattr("bench.engine.fit_fold", _must_not_train)
     outcome = smoke_run(directory, tmp_path)
     assert outcome.trained == [] and outcome.skipped == [("lenet5", 0), ("lenet5", 1)]
-    assert time.perf_counter() - started < 5
 
 
 def test_interrupted_run_keeps_finished_folds_and_resumes(synthetic, tmp_path, monkeypatch):

@@ -1,15 +1,13 @@
 """The engine under other set-ups, each in its own process: JAX backend, MirroredStrategy."""
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from bench import data, results
+from tests.conftest import requires
 
 SCRIPT = Path(__file__).parent / "scripts" / "bench_with_synthetic_files.py"
 
@@ -23,10 +21,7 @@ def _train(directory, results_dir, *arguments, **env):
     return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=900)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("jax") is None and not os.environ.get("CI"),
-    reason="JAX is not installed (CI installs it, so this always runs there)",
-)
+@requires("jax")
 def test_smoke_profile_under_jax(synthetic, tmp_path):
     directory, _ = synthetic
     finished = _train(directory, tmp_path, KERAS_BACKEND="jax")
@@ -52,10 +47,9 @@ def test_mirrored_strategy_on_two_logical_cpus(synthetic, tmp_path):
     assert "lenet5 fold 2/2" in finished.stdout
 
 
+@requires("jax")
 def test_mirrored_strategy_is_refused_under_jax(synthetic, tmp_path):
     directory, _ = synthetic
-    if importlib.util.find_spec("jax") is None:
-        pytest.skip("JAX is not installed")
     finished = _train(directory, tmp_path, "--strategy", "mirrored", KERAS_BACKEND="jax")
     assert finished.returncode == 1
     assert finished.stderr.strip().splitlines()[-1] == (

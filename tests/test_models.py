@@ -22,6 +22,7 @@ import pytest
 
 from bench.models import UnknownModelError, all_models, default_model_names, get_model
 from bench.models.summary import count_parameters, forward_flops, layer_flops, layer_table
+from tests.conftest import requires
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HELPER = Path(__file__).with_name("models_backend_check.py")
@@ -81,7 +82,12 @@ def test_spec_metadata_is_consistent(spec):
 
 
 def test_lenet5_has_the_classic_parameter_count():
-    assert get_model("lenet5").parameters == 61_706
+    # (kernel weights + bias) per unit, layer by layer as in the paper: C1, C3, C5, F6, output.
+    by_hand = (5 * 5 * 1 + 1) * 6 + (5 * 5 * 6 + 1) * 16 + (5 * 5 * 16 + 1) * 120
+    by_hand += (120 + 1) * 84 + (84 + 1) * 10
+    assert by_hand == 61_706
+    assert get_model("lenet5").build().count_params() == by_hand == get_model("lenet5").parameters
+    keras.backend.clear_session()
 
 
 # --- one built model at a time --------------------------------------------------------------
@@ -242,18 +248,7 @@ def _installed(package: str) -> bool:
 
 
 @pytest.mark.parametrize(
-    "backend",
-    [
-        "jax",  # CI installs jax: a missing jax is a broken environment, so it fails here
-        pytest.param(
-            "torch",
-            # CI installs torch (the CPU build), so there it always runs.
-            marks=pytest.mark.skipif(
-                not _installed("torch") and not os.environ.get("CI"),
-                reason="torch is not installed",
-            ),
-        ),
-    ],
+    "backend", [pytest.param(name, marks=requires(name)) for name in ("jax", "torch")]
 )
 def test_every_model_builds_and_trains_on_backend(backend, tmp_path):
     report_path = tmp_path / "report.json"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench.site import serve
-from tests.conftest import serving
+from tests.conftest import require, serving
 from tests.site_fixtures import build_fixture_site
 
 CHROMIUM = Path(os.environ.get("BENCH_CHROMIUM", "/usr/bin/chromium"))
@@ -46,11 +46,7 @@ SIDEWAYS_OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWi
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(
-            f"{reason}; CI must provide it (apt-get install chromium; pip install -e .[dev])"
-        )
-    pytest.skip(reason)
+    require(False, f"{reason} (apt-get install chromium; pip install -e .[dev])")
 
 
 @pytest.fixture(scope="module")

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import os
 from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 
-if importlib.util.find_spec("torch") is None and not os.environ.get("CI"):
-    # CI installs PyTorch's CPU build (.ci/run), so these tests always run there.
-    pytest.skip("PyTorch is not installed", allow_module_level=True)
-
-import torch  # noqa: E402
-
 from bench.config import FULL_RECIPES
 from bench.models import get_model
+from tests.conftest import require_modules_for_module
+
+require_modules_for_module("torch")  # CI installs PyTorch's CPU build (.ci/run)
+
+import torch  # noqa: E402
 
 MODULE_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "torch_reference.py"
 
