@@ -201,8 +201,7 @@ def train_command(
     quiet: QuietOption = False,
 ) -> None:
     """Cross-validate models on Fashion-MNIST and store every fold under the results directory."""
-    _import_keras_stack()  # bench.workflow imports Keras: set its environment first
-    from bench.workflow import TrainOptions
+    from bench.options import TrainOptions
 
     options = TrainOptions(
         models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
@@ -252,8 +251,7 @@ def build_site_command(
     from bench.site.output import check_target
 
     check_target(out)  # refuse a bad --out before hours of training, not after
-    _import_keras_stack()  # bench.workflow imports Keras: set its environment first
-    from bench.workflow import TrainOptions
+    from bench.options import TrainOptions
 
     options = TrainOptions(
         models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
@@ -293,6 +291,9 @@ def _render(results_dir: Path, out: Path, **options) -> None:
 
 def run_training(options, *, quiet: bool) -> None:
     """Train with a progress display, then print the results table; Ctrl-C exits with 130."""
+    from bench.options import check
+
+    check(options)  # before Keras and TensorFlow are imported: a typo is answered at once
     _import_keras_stack()
     from bench import report, workflow
     from bench.console import console, make_reporter, print_reports
@@ -306,6 +307,16 @@ def run_training(options, *, quiet: bool) -> None:
             "interrupted: every finished fold is stored; run the same command to resume", err=True
         )
         raise typer.Exit(130) from None
+    except BenchError:
+        raise
+    except Exception:
+        reporter.close()
+        typer.echo(
+            "bench crashed (a bug, not a problem with the options): every finished fold is "
+            "stored; please report the traceback below",
+            err=True,
+        )
+        raise
     finally:
         reporter.close()
     console.print(f"trained {len(outcome.trained)} fold(s), {len(outcome.skipped)} already stored")
@@ -319,10 +330,10 @@ def run_training(options, *, quiet: bool) -> None:
 
 
 def _import_keras_stack() -> None:
-    """Set the backend's environment (oneDNN, log level) before Keras is first imported."""
+    """Set the backend's environment (oneDNN, log level), then import Keras quietly."""
     from bench import devices
 
-    devices.prepare_environment()
+    devices.load_backend()
 
 
 def main() -> None:

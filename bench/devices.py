@@ -46,6 +46,41 @@ def prepare_environment() -> str:
     return backend
 
 
+@contextlib.contextmanager
+def native_stderr_silenced():
+    """Point file descriptor 2 at /dev/null for a while: TensorFlow's C++ start-up lines ("All
+    log messages before absl::InitializeLog()", "failed call to cuInit" on a machine without a
+    GPU) ignore TF_CPP_MIN_LOG_LEVEL and read like failures to a new user. Python exceptions
+    still surface: they are raised after the descriptor is restored."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def load_backend() -> str:
+    """Prepare the environment, then import Keras (and TensorFlow) quietly; return the backend.
+
+    TensorFlow's Python warnings (e.g. tf.function retracing notices) are silenced too; errors
+    still show.
+    """
+    backend = prepare_environment()
+    with native_stderr_silenced():
+        import keras  # noqa: F401
+
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            tf.get_logger().setLevel("ERROR")
+    return backend
+
+
 @dataclass(frozen=True)
 class Device:
     """What the engine trains on, and how: dtype policy and steps per execution by model cost."""
@@ -87,8 +122,7 @@ def detect(precision: str = "auto") -> Device:
     elsewhere. Any other value applies to every model. Light convolutional networks run several
     steps per compiled call under TensorFlow on a CPU.
     """
-    if precision not in PRECISIONS:
-        raise BenchError(f"--precision {precision!r}: choose from {', '.join(PRECISIONS)}")
+    check_precision(precision)
     import keras
 
     backend = keras.backend.backend()
@@ -97,7 +131,8 @@ def detect(precision: str = "auto") -> Device:
     if backend == "tensorflow":
         import tensorflow as tf
 
-        physical = tf.config.list_physical_devices("GPU")
+        with native_stderr_silenced():  # "failed call to cuInit" where there is no GPU
+            physical = tf.config.list_physical_devices("GPU")
         for gpu in physical:
             with contextlib.suppress(RuntimeError):  # already initialised: growth is fixed
                 tf.config.experimental.set_memory_growth(gpu, True)
@@ -126,6 +161,11 @@ def detect(precision: str = "auto") -> Device:
     if backend == "tensorflow" and cpu_has_bfloat16():
         return Device(backend, gpus, "mixed_bfloat16", "float32", light_steps_per_execution=steps)
     return Device(backend, gpus, "float32", light_steps_per_execution=steps)
+
+
+def check_precision(precision: str) -> None:
+    if precision not in PRECISIONS:
+        raise BenchError(f"--precision {precision!r}: choose from {', '.join(PRECISIONS)}")
 
 
 def _is_light(spec: ModelSpec) -> bool:

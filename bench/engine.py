@@ -167,7 +167,7 @@ def run(
     outcome.manifest = results.write_manifest(results_dir, manifest)
     if reporter:
         reporter.start(work, skipped=len(outcome.skipped), budget=budget)
-    status = "interrupted"
+    status = "crashed"  # unless one of the outcomes below is reached
     clock = budget.clock if budget is not None else time.monotonic
     try:
         for position, item in enumerate(work):
@@ -194,6 +194,9 @@ def run(
                 reporter.fold_finished(item, record)
         status = "stopped by the time budget" if outcome.left else "completed"
         manifest["left"] = [list(pair) for pair in outcome.left]
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
     except BenchError:
         status = "failed"
         raise

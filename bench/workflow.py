@@ -5,33 +5,14 @@ Imported only after ``devices.prepare_environment()``, because it imports Keras.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from bench import budget, data, devices, engine, report
 from bench import config as config_module
 from bench.models import default_model_names
+from bench.options import TrainOptions
 
-
-@dataclass(frozen=True)
-class TrainOptions:
-    """The options of `bench train` (and of `bench build-site`'s training step)."""
-
-    models: tuple[str, ...] = ()
-    profile: str = "auto"
-    folds: int | None = None
-    epochs: int | None = None
-    batch_size: int | None = None
-    seed: int = 0
-    data_dir: Path | None = None
-    results_dir: Path = Path("results")
-    fresh: bool = False
-    shard: str = "0/1"
-    strategy: str = "default"
-    precision: str = "auto"  # a Keras dtype policy, or auto (see bench.devices.detect)
-    time_budget: str | None = None  # e.g. "90m", "2h", "1h30m" (see bench.budget)
-    # build-site: leave alone the models the site shows from a fuller profile than this run's
-    skip_shown_from_fuller: bool = False
+__all__ = ["TrainOptions", "train"]
 
 
 def train(options: TrainOptions, reporter: engine.RunReporter) -> engine.RunOutcome:

@@ -1,6 +1,8 @@
 """`bench train` and `bench models` through typer's CliRunner."""
 
 import json
+import subprocess
+import sys
 
 import keras
 import pytest
@@ -103,3 +105,31 @@ def test_models_lists_the_registry():
         assert name in result.output
     assert "61,706" in result.output
     assert "no (slow)" in result.output
+
+
+def test_a_crash_is_reported_as_a_crash(synthetic, tmp_path, monkeypatch):
+    directory, _ = synthetic
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr("bench.engine.fit_fold", broken)
+    result = _train(directory, tmp_path)
+    assert result.exit_code == 1 and isinstance(result.exception, ZeroDivisionError)
+    assert "bench crashed (a bug, not a problem with the options)" in result.stderr
+    assert "interrupted" not in result.stderr
+    manifest = json.loads(next((tmp_path / "runs").glob("*.json")).read_text())
+    assert manifest["status"] == "crashed"
+
+
+def test_bad_options_are_answered_before_keras_loads():
+    probe = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from bench.cli import app\n"
+        "result = CliRunner().invoke(app, ['train', '--time-budget', 'abc'])\n"
+        "print(result.exit_code, 'keras' in sys.modules, 'tensorflow' in sys.modules)\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+    assert finished.stdout.split() == ["1", "False", "False"], finished.stderr[-2000:]
