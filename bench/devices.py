@@ -7,6 +7,7 @@ the same engine runs under JAX (how it reaches the GPU machine) and PyTorch.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import platform
 import sys
@@ -71,6 +72,12 @@ def load_backend() -> str:
     still show.
     """
     backend = prepare_environment()
+    missing = [name for name in ("keras", backend) if importlib.util.find_spec(name) is None]
+    if missing:
+        raise BenchError(
+            f"training needs {' and '.join(missing)}, not installed here; install the train "
+            "extra: pip install -e '.[train]' (rendering the site does not need it)"
+        )
     with native_stderr_silenced():
         import keras  # noqa: F401
 

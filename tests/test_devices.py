@@ -1,5 +1,8 @@
 """Device choices: bfloat16 detection from the CPU's flags, settings by model cost."""
 
+import subprocess
+import sys
+
 import pytest
 
 from bench import devices
@@ -67,3 +70,24 @@ def test_an_explicit_precision_applies_to_every_model():
 def test_an_unknown_precision_is_refused():
     with pytest.raises(BenchError, match="--precision 'half': choose from auto, float32"):
         devices.detect("half")
+
+
+def test_training_without_the_train_extra_is_one_clear_line(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "keras" else real(name, *a)
+    )
+    with pytest.raises(BenchError, match=r"training needs keras, not installed here; .*\[train\]"):
+        devices.load_backend()
+
+
+def test_rendering_imports_no_framework():
+    frameworks = "{'keras', 'tensorflow', 'jax', 'torch'}"
+    probe = (
+        f"import sys, bench.cli, bench.site.build\nprint(sorted({frameworks} & set(sys.modules)))"
+    )
+    finished = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+    assert finished.stdout.strip() == "[]", finished.stderr[-2000:]
