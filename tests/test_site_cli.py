@@ -136,3 +136,23 @@ def test_build_site_errors_are_one_line(stored, tmp_path, monkeypatch):
 def test_serve_without_a_site(tmp_path):
     result = runner.invoke(app, ["serve", "--out", str(tmp_path / "nowhere")])
     assert_one_line_error(result, "no index.html there; run `bench render` first")
+
+
+def test_render_refuses_a_crafted_model_name_and_writes_nothing_outside(stored, tmp_path):
+    results_dir, data_dir = stored
+    path = results_dir / "lstm" / "quick" / "fold-00.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "model": "../../../pwned"}))
+    result = render(results_dir, tmp_path / "site", data_dir)
+    assert_one_line_error(result, str(path), "malformed")
+    assert not (tmp_path / "site").exists()
+    assert not list(tmp_path.parent.glob("pwned*"))
+
+
+def test_render_refuses_a_linked_result_file(stored, tmp_path):
+    results_dir, data_dir = stored
+    npz = results_dir / "lstm" / "quick" / "fold-00.held-out.npz"
+    elsewhere = tmp_path / "elsewhere.npz"  # same bytes, so only the link itself is wrong
+    shutil.move(npz, elsewhere)
+    npz.symlink_to(elsewhere)
+    result = render(results_dir, tmp_path / "site", data_dir)
+    assert_one_line_error(result, str(npz), "not a plain file")

@@ -97,3 +97,24 @@ def test_failed_build_keeps_the_previous_site(tmp_path):
 def test_published_folder_is_world_readable(tmp_path):
     build(tmp_path / "public", {"index.html": "x"})
     assert (tmp_path / "public").stat().st_mode & 0o755 == 0o755
+
+
+@pytest.mark.parametrize("relative", ["../escape.html", "/tmp/escape.html", "a/../../escape.png"])
+def test_writer_refuses_paths_outside_the_site(tmp_path, relative):
+    writer = output.Writer(tmp_path / "site")
+    (tmp_path / "site").mkdir()
+    with pytest.raises(BenchError, match="resolves outside the site folder"):
+        writer.write(relative, b"x")
+    assert not (tmp_path / "escape.html").exists()
+
+
+def test_writer_follows_symlinks_before_deciding(tmp_path):
+    site, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
+    site.mkdir()
+    elsewhere.mkdir()
+    (site / "figures").symlink_to(elsewhere)
+    writer = output.Writer(site)
+    with pytest.raises(BenchError, match="resolves outside the site folder"):
+        writer.write("figures/x.png", b"x")
+    assert list(elsewhere.iterdir()) == []
+    assert writer.write("models/x.html", b"ok").read_bytes() == b"ok"

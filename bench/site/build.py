@@ -6,7 +6,6 @@ build timestamps, sorted iteration everywhere, deterministic figures. Same input
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from bench.errors import BenchError
@@ -45,12 +44,13 @@ def render_site(
     )
     env = pages.make_environment(templates_dir)
     with output.staged_output(target) as staging:
+        writer = output.Writer(staging)
         for page in site.pages:
-            pages.write_page(env, page.template, page.context, staging / page.path)
+            writer.write(page.path, pages.render_page(env, page.template, page.context))
         for job in site.figures:
-            figures.save(job.draw(), staging / job.path)
+            figures.save(job.draw(), writer.path_for(job.path))
         for name in STATIC_FILES:
-            shutil.copyfile(templates_dir / name, staging / name)
-        (staging / ".nojekyll").write_bytes(b"")  # serve files as they are, no Jekyll pass
-        downloads.export(site.downloads, site.table_csv, staging)
+            writer.copy(name, templates_dir / name)
+        writer.write(".nojekyll", b"")  # serve files as they are, no Jekyll pass
+        downloads.export(site.downloads, site.table_csv, writer)
     return target

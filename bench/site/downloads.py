@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from pathlib import Path
 
 from bench import report, results
+from bench.errors import BenchError
 from bench.site.jobs import Download
+from bench.site.output import Writer
 
 DATA_DIR = "data/results"
 CSV_PATH = "data/results.csv"
@@ -40,6 +41,12 @@ def result_files(results_dir: Path, models: list[str]) -> list[Download]:
         for stored in report.best_profile_folds(results_dir, model):
             sources += [stored.path, *(stored.path.with_suffix(suffix) for suffix in SUFFIXES)]
     sources += sorted((results_dir / results.RUNS_DIR).glob("*.json"))
+    for path in sources:
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            raise BenchError(
+                f"{path}: not a plain file (a link or folder); results are published as they "
+                "are stored, so replace it with the file itself"
+            )
     return [
         Download(
             path, f"{DATA_DIR}/{path.relative_to(results_dir).as_posix()}", path.stat().st_size
@@ -70,10 +77,7 @@ def table_csv(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def export(downloads: tuple[Download, ...], csv_text: str, site_dir: Path) -> None:
+def export(downloads: tuple[Download, ...], csv_text: str, writer: Writer) -> None:
     for download in downloads:
-        target = site_dir / download.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(download.source, target)
-    (site_dir / CSV_PATH).parent.mkdir(parents=True, exist_ok=True)
-    (site_dir / CSV_PATH).write_bytes(csv_text.encode("utf-8"))
+        writer.copy(download.path, download.source)
+    writer.write(CSV_PATH, csv_text.encode("utf-8"))

@@ -70,3 +70,33 @@ def _swap(staging: Path, target: Path) -> None:
         retired.rename(target)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+class Writer:
+    """The one way a build writes a file: every target is resolved (symlinks included) and must
+    lie inside the staging folder, whatever a results file or a template asked for."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+
+    def path_for(self, relative: str) -> Path:
+        """The checked absolute path of ``relative`` (a site path such as ``models/x.html``)."""
+        candidate = Path(str(relative))
+        target = (self.root / candidate).resolve()
+        if candidate.is_absolute() or (target != self.root and self.root not in target.parents):
+            raise BenchError(
+                f"refusing to write {str(relative)[:80]!r}: it resolves outside the site folder; "
+                "a results or content file names a path it must not"
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write(self, relative: str, payload: bytes) -> Path:
+        target = self.path_for(relative)
+        target.write_bytes(payload)
+        return target
+
+    def copy(self, relative: str, source: Path) -> Path:
+        target = self.path_for(relative)
+        shutil.copyfile(source, target)
+        return target

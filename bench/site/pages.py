@@ -149,9 +149,6 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
-def write_page(env: jinja2.Environment, template: str, context: dict, path: Path) -> Path:
-    """Render ``template`` with ``context`` into ``path`` (UTF-8, LF line endings)."""
-    text = env.get_template(template).render(context)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8"))
-    return path
+def render_page(env: jinja2.Environment, template: str, context: dict) -> bytes:
+    """``template`` rendered with ``context`` (UTF-8, LF line endings)."""
+    return env.get_template(template).render(context).encode("utf-8")
