@@ -26,6 +26,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 SYNTHETIC_COUNTS = {"train": 40, "test": 20}
 
 
+def load_script(path: Path):
+    """Import a script by path (benchmarks/ and tests/ helpers are scripts, not packages)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # --- optional capabilities: skip on a developer's machine, fail under CI ---------------------
 # CI (the CI variable set) installs every optional capability (JAX, PyTorch, Chromium,
 # Playwright), so there a missing one is a broken environment and its tests must fail, not skip.

@@ -22,23 +22,14 @@ import pytest
 
 from bench.models import UnknownModelError, all_models, default_model_names, get_model
 from bench.models.summary import count_parameters, forward_flops, layer_flops, layer_table
-from tests.conftest import requires
+from tests.conftest import load_script, requires
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HELPER = Path(__file__).with_name("models_backend_check.py")
 MODELS = all_models()
 NAMES = [spec.name for spec in MODELS]
 
-
-def _load_helper():
-    """Import the subprocess helper by path, so its checks are shared with these tests."""
-    spec = importlib.util.spec_from_file_location("models_backend_check", HELPER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-helper = _load_helper()
+helper = load_script(HELPER)  # the subprocess helper, so its checks are shared with these tests
 
 
 @pytest.fixture(scope="module", params=MODELS, ids=NAMES)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 from pathlib import Path
 
 import keras
@@ -12,7 +11,7 @@ import pytest
 
 from bench.config import FULL_RECIPES
 from bench.models import get_model
-from tests.conftest import require_modules_for_module
+from tests.conftest import load_script, require_modules_for_module
 
 require_modules_for_module("torch")  # CI installs PyTorch's CPU build (.ci/run)
 
@@ -20,16 +19,7 @@ import torch  # noqa: E402
 
 MODULE_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "torch_reference.py"
 
-
-def _load_torch_reference():
-    """Import the benchmark module by path (benchmarks/ is a folder of scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location("torch_reference", MODULE_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-torch_reference = _load_torch_reference()
+torch_reference = load_script(MODULE_PATH)
 NAMES = sorted(torch_reference.NETWORKS)
 
 
