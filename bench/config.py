@@ -2,52 +2,24 @@
 
 A profile is data: for every model a ``Plan`` (how many training images take part in the
 cross-validation, how many folds, how many test images) and a ``Recipe`` (how each fold model is
-trained). Nothing here tunes on the held-out fold: every recipe is a fixed epoch budget with a
-learning-rate schedule.
+trained), both held by the model's registry entry (``bench/models/<model>.py``). Nothing here
+tunes on the held-out fold: every recipe is a fixed epoch budget with a learning-rate schedule.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from bench.errors import BenchError
+from bench.models import ModelSpec, UnknownModelError, get_model
+from bench.recipes import Augmentation, Plan, Recipe
+
+__all__ = ["PROFILES", "STRATEGIES", "Augmentation", "Plan", "Recipe", "RunConfig",
+           "build_config", "profile_plan", "resolve_profile"]  # fmt: skip
 
 PROFILES = ("smoke", "quick", "full")
 STRATEGIES = ("default", "mirrored")
-
-
-@dataclass(frozen=True)
-class Augmentation:
-    """Random transforms applied to training batches only (Keras preprocessing layers)."""
-
-    translate: float = 0.0  # largest shift, as a fraction of the image side
-    horizontal_flip: bool = False
-    erasing: float = 0.0  # probability of erasing one random rectangle (Cutout-style)
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """How one fold model trains."""
-
-    epochs: int
-    batch_size: int
-    optimizer: str  # "adamw" or "sgd" (Nesterov momentum 0.9)
-    learning_rate: float  # peak, reached after the warm-up
-    weight_decay: float
-    warmup_epochs: int = 0  # linear warm-up, then cosine decay to zero
-    label_smoothing: float = 0.0
-    augmentation: Augmentation = field(default_factory=Augmentation)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How much of the data one model sees under a profile."""
-
-    recipe: Recipe
-    folds: int
-    train_images: int | None = None  # stratified subset of the 60,000 (None: all of them)
-    test_images: int | None = None  # stratified subset of the 10,000 (None: all of them)
 
 
 @dataclass(frozen=True)
@@ -79,67 +51,19 @@ class RunConfig:
         return dataclasses.asdict(self)
 
 
-_CNN_AUGMENTATION = Augmentation(translate=0.1, horizontal_flip=True)
-
-# Full recipes. Sources of the CNN choices: SGD + Nesterov, cosine decay, weight decay 5e-4,
-# flips and 4-pixel shifts are the standard CIFAR ResNet practice (He et al. 2016; the Zalando
-# benchmark's ResNet18 at 0.949 used flips/translation); random erasing added 0.5-1 point on
-# Fashion-MNIST for Zhong et al. (2020, WRN-28-10 0.963). LeNet-5 and the LSTM train with AdamW;
-# their augmentation (flips + 5% shifts) was first picked from held-out-fold and test scores,
-# then checked cleanly on a validation split of fold 0's training images, where it beat no
-# augmentation, flips alone and a 60-epoch LeNet-5 schedule (benchmarks/results/recipes.md).
-FULL_RECIPES = {
-    "lenet5": Recipe(epochs=40, batch_size=128, optimizer="adamw", learning_rate=2e-3,
-                     weight_decay=1e-4, warmup_epochs=1,
-                     augmentation=Augmentation(translate=0.05, horizontal_flip=True)),
-    "alexnet": Recipe(epochs=40, batch_size=256, optimizer="sgd", learning_rate=0.05,
-                      weight_decay=5e-4, warmup_epochs=2, label_smoothing=0.1,
-                      augmentation=_CNN_AUGMENTATION),
-    "resnet34": Recipe(epochs=40, batch_size=256, optimizer="sgd", learning_rate=0.1,
-                       weight_decay=5e-4, warmup_epochs=2, label_smoothing=0.1,
-                       augmentation=Augmentation(translate=0.1, horizontal_flip=True, erasing=0.5)),
-    "lstm": Recipe(epochs=30, batch_size=128, optimizer="adamw", learning_rate=2e-3,
-                   weight_decay=1e-4, warmup_epochs=1,
-                   augmentation=Augmentation(translate=0.05, horizontal_flip=True)),
-    # The 2021 pipeline: Adam at 1e-3, batch 32, no augmentation (fixed budget, no early stop).
-    "alexnet-227": Recipe(epochs=20, batch_size=32, optimizer="adamw", learning_rate=1e-3,
-                          weight_decay=0.0),
-    "resnet34-227": Recipe(epochs=20, batch_size=32, optimizer="adamw", learning_rate=1e-3,
-                           weight_decay=0.0),
-}  # fmt: skip
-
-# Quick (CPU preview): the whole default set in <= 15 minutes on this project's 2-core CPU. The
-# cheap models (LeNet-5 ~20k, LSTM ~7k training images/s) see all 60,000 images for a few epochs;
-# AlexNet (~230 images/s) and ResNet-34 (~35 images/s) get the subset their speed allows, with
-# AdamW (converges in few steps) and no augmentation (it slows early convergence). All four are
-# scored on the same stratified 2,000 test images. Speeds: benchmarks/results/model_costs.md.
-# The quick recipes are spelled out rather than derived from the full ones, so that changing a
-# full recipe never changes the quick folds' key (and never makes `make site` retrain them).
-_QUICK_ADAMW = dict(optimizer="adamw", weight_decay=1e-4, label_smoothing=0.0)
-QUICK_PLANS = {
-    "lenet5": Plan(Recipe(epochs=10, batch_size=128, learning_rate=2e-3, warmup_epochs=1,
-                          **_QUICK_ADAMW), folds=3, test_images=2_000),
-    "lstm": Plan(Recipe(epochs=8, batch_size=128, learning_rate=2e-3, warmup_epochs=1,
-                        **_QUICK_ADAMW), folds=3, test_images=2_000),
-    "alexnet": Plan(Recipe(epochs=4, batch_size=128, learning_rate=1e-3, **_QUICK_ADAMW),
-                    folds=2, train_images=10_000, test_images=2_000),
-    "resnet34": Plan(Recipe(epochs=4, batch_size=64, learning_rate=1e-3, **_QUICK_ADAMW),
-                     folds=2, train_images=2_000, test_images=2_000),
-}  # fmt: skip
-
-
-def _smoke_plan(model: str) -> Plan:
-    recipe = replace(FULL_RECIPES[model], epochs=1, batch_size=16, warmup_epochs=0)
+def _smoke_plan(spec: ModelSpec) -> Plan:
+    recipe = replace(spec.full, epochs=1, batch_size=16, warmup_epochs=0)
     return Plan(recipe, folds=2, train_images=60, test_images=40)
 
 
-def _profile_plan(profile: str, model: str) -> Plan:
+def profile_plan(profile: str, spec: ModelSpec) -> Plan:
+    """The plan a profile gives ``spec``: its registry entry's recipes, sized by profile."""
     if profile == "smoke":
-        return _smoke_plan(model)
+        return _smoke_plan(spec)
     if profile == "quick":
-        # Slow 227-pixel variants are not part of the quick preview's budget: smoke-sized.
-        return QUICK_PLANS.get(model) or replace(_smoke_plan(model), test_images=2_000)
-    return Plan(FULL_RECIPES[model], folds=10)
+        # Models without a quick plan (the slow 227-pixel variants) are smoke-sized there.
+        return spec.quick or replace(_smoke_plan(spec), test_images=2_000)
+    return Plan(spec.full, folds=10)
 
 
 def build_config(
@@ -163,10 +87,11 @@ def build_config(
             raise BenchError(f"{option} {value}: must be at least {lowest}")
     plans = []
     for model in models:
-        if model not in FULL_RECIPES:
-            choices = ", ".join(FULL_RECIPES)
-            raise BenchError(f"--model: unknown model {model!r}; choose from: {choices}")
-        plan = _profile_plan(profile, model)
+        try:
+            spec = get_model(model)
+        except UnknownModelError as error:
+            raise BenchError(f"--model: {error}") from None
+        plan = profile_plan(profile, spec)
         recipe = replace(
             plan.recipe,
             epochs=epochs or plan.recipe.epochs,

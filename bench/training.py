@@ -16,11 +16,11 @@ import keras
 import numpy as np
 
 from bench import metrics
-from bench.config import Augmentation, Recipe
 from bench.devices import Device, distribution_scope
 from bench.errors import BenchError
 from bench.models import ModelSpec
 from bench.models.summary import architecture_digest, count_parameters, layer_table
+from bench.recipes import Augmentation, Recipe
 from bench.results import FoldPredictions, Predictions, now
 
 EVALUATION_BATCH = 512

@@ -34,9 +34,14 @@ from pathlib import Path
 
 import host
 
+from bench.devices import LIGHT_MODEL_FLOPS
+from bench.models import all_models
+
 HERE = Path(__file__).resolve().parent
 SCHEMA_VERSION = 1
-MODELS = ("alexnet", "resnet34")
+# The heavy models of the default set (the ones bench trains in bfloat16 on this CPU).
+MODELS = tuple(s.name for s in all_models()
+               if s.in_default_set and (s.forward_flops or 0) >= LIGHT_MODEL_FLOPS)  # fmt: skip
 REFERENCE_CASE = "torch-bf16"
 FOLD_TRAIN_IMAGES = 54_000  # a full-profile fold trains on nine tenths of the 60,000
 BATCHES_OF_DATA = 8  # distinct random batches each worker cycles through
@@ -93,12 +98,12 @@ def measure_keras(case: Case, job: dict) -> dict:
     import numpy as np
     import timing
 
-    from bench.config import FULL_RECIPES, Augmentation
     from bench.models import get_model
+    from bench.recipes import Augmentation
     from bench.training import make_optimizer, steps_per_epoch
 
     spec = get_model(job["model"])
-    recipe = replace(FULL_RECIPES[spec.name], batch_size=job["batch_size"],
+    recipe = replace(spec.full, batch_size=job["batch_size"],
                      augmentation=Augmentation())  # fmt: skip
     device = detect(case.precision)
     policy, spe = device.precision(spec), device.steps_per_execution(spec)
@@ -135,14 +140,13 @@ def measure_torch(case: Case, job: dict) -> dict:
     import torch
     import torch_reference
 
-    from bench.config import FULL_RECIPES
     from bench.models import get_model  # Keras on its torch backend: TensorFlow stays out
 
     spec = get_model(job["model"])
     torch.manual_seed(0)
     network = torch_reference.NETWORKS[spec.name]().to(memory_format=torch.channels_last)
     train_step = torch_reference.training_step(
-        network, FULL_RECIPES[spec.name], bfloat16=case.precision == "bfloat16"
+        network, spec.full, bfloat16=case.precision == "bfloat16"
     )
     batch = job["batch_size"]
     batches = [

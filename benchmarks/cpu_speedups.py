@@ -24,8 +24,10 @@ from pathlib import Path
 import host
 import timing
 
+from bench.models import default_model_names
+
 HERE = Path(__file__).parent
-MODELS = ("lenet5", "lstm", "alexnet", "resnet34")
+MODELS = tuple(default_model_names())  # the registry's default set
 WARMUP_EXECUTIONS = 3
 EVALUATION_IMAGES = 2048
 KINDS = ("train", "evaluate", "predict")
@@ -47,11 +49,10 @@ def measure(model_name: str, setting: dict, seconds: float) -> dict:
         import tensorflow as tf
 
         tf.config.threading.set_inter_op_parallelism_threads(setting["inter_op"])
-    from bench.config import QUICK_PLANS
     from bench.models import get_model
     from bench.training import EVALUATION_BATCH, make_optimizer
 
-    recipe = QUICK_PLANS[model_name].recipe
+    recipe = get_model(model_name).quick.recipe
     keras.mixed_precision.set_global_policy(setting["policy"])
     keras.utils.set_random_seed(0)
     model = get_model(model_name).build()
@@ -90,7 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2, help="interleaved rounds")
     parser.add_argument("--seconds", type=float, default=8.0, help="timed training seconds")
-    parser.add_argument("--model", action="append", choices=MODELS, help="default: all four")
+    parser.add_argument("--model", action="append", choices=MODELS, help="default: the default set")
     parser.add_argument("--worker", nargs=2, metavar=("MODEL", "SETTING_JSON"))
     arguments = parser.parse_args()
     if arguments.worker:

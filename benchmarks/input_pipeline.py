@@ -35,11 +35,10 @@ def measure(model_name: str, steps_per_execution: int, epochs: int) -> dict:
     import keras
     import numpy as np
 
-    from bench.config import QUICK_PLANS
     from bench.models import get_model
     from bench.training import make_optimizer
 
-    recipe = QUICK_PLANS["lenet5"].recipe
+    recipe = get_model("lenet5").quick.recipe
     keras.utils.set_random_seed(0)
     if model_name == "linear":
         image = keras.Input((28, 28, 1))

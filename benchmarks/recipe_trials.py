@@ -31,8 +31,8 @@ import numpy as np  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 from bench import data, protocol, results  # noqa: E402
-from bench.config import FULL_RECIPES, Augmentation, Recipe  # noqa: E402
 from bench.models import get_model  # noqa: E402
+from bench.recipes import Augmentation, Recipe  # noqa: E402
 from bench.training import FoldData, fit_fold  # noqa: E402
 
 HERE = Path(__file__).parent
@@ -47,8 +47,8 @@ _FLIP_SHIFT5 = Augmentation(translate=0.05, horizontal_flip=True)
 
 def candidates() -> dict[str, dict[str, Recipe]]:
     """Candidate recipes per model, named; "current" is the recipe bench/config.py holds."""
-    lenet, lstm = FULL_RECIPES["lenet5"], FULL_RECIPES["lstm"]
-    alexnet, resnet = FULL_RECIPES["alexnet"], FULL_RECIPES["resnet34"]
+    lenet, lstm = get_model("lenet5").full, get_model("lstm").full
+    alexnet, resnet = get_model("alexnet").full, get_model("resnet34").full
     return {
         "lenet5": {
             "current": lenet,
@@ -170,7 +170,7 @@ def markdown(trials: list[dict]) -> str:
         recipe, curve = trial["recipe"], trial["validation_curve"]
         best = int(np.argmax(curve))
         augmentation = ", ".join(f"{k}={v}" for k, v in recipe["augmentation"].items() if v)
-        chosen = "chosen" if recipe == asdict(FULL_RECIPES[trial["model"]]) else ""
+        chosen = "chosen" if recipe == asdict(get_model(trial["model"]).full) else ""
         optimizer = f"{recipe['optimizer']} {recipe['learning_rate']:g}"
         lines.append(
             f"| {trial['model']} | {trial['trial']} | {optimizer} "

@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import data  # noqa: E402
+from bench.models import default_model_names  # noqa: E402
 from bench.site.build import render_site  # noqa: E402
 from tests.site_fixtures import write_results  # noqa: E402
 
@@ -32,7 +33,7 @@ def main() -> None:
     results_dir = work / "results"
     if not results_dir.exists():
         write_results(
-            results_dir, dataset.test_labels, models=("lenet5", "lstm", "alexnet", "resnet34"),
+            results_dir, dataset.test_labels, models=tuple(default_model_names()),
             profile="full", folds=10, test_images=10_000,
         )  # fmt: skip
     started, cpu_started = time.perf_counter(), time.process_time()

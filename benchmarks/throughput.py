@@ -39,7 +39,6 @@ def measure(model_name: str, pipeline: str, seconds: float) -> dict:
     import numpy as np
 
     from bench import devices
-    from bench.config import FULL_RECIPES
     from bench.models import get_model
     from bench.training import _with_augmentation, make_optimizer
 
@@ -51,7 +50,7 @@ def measure(model_name: str, pipeline: str, seconds: float) -> dict:
         policy = device.precision(spec)
         steps_per_execution = device.steps_per_execution(spec)
         keras.mixed_precision.set_global_policy(policy)
-        recipe = FULL_RECIPES[model_name]
+        recipe = get_model(model_name).full
         batch = recipe.batch_size
         model = _with_augmentation(spec.build(), recipe.augmentation, seed=0)
         optimizer = make_optimizer(recipe, steps=100)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from bench.config import Recipe
+from bench.recipes import Recipe
 
 __all__ = ["NETWORKS", "alexnet28", "comparable_parameter_count", "resnet34_28", "training_step"]
 

@@ -13,9 +13,10 @@ import pytest
 
 from bench import report, results, training
 from bench.errors import BenchError
+from bench.models import default_model_names
 from tests.engine_helpers import RecordingReporter, smoke_run
 
-DEFAULT_MODELS = ("lenet5", "alexnet", "resnet34", "lstm")
+DEFAULT_MODELS = tuple(default_model_names())
 
 
 def test_every_default_model_trains_end_to_end(synthetic, tmp_path):

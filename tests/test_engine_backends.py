@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bench import data, results
+from bench.models import default_model_names
 from tests.conftest import requires
 
 SCRIPT = Path(__file__).parent / "scripts" / "bench_with_synthetic_files.py"
@@ -26,7 +27,7 @@ def test_smoke_profile_under_jax(synthetic, tmp_path):
     directory, _ = synthetic
     finished = _train(directory, tmp_path, KERAS_BACKEND="jax")
     assert finished.returncode == 0, finished.stderr[-3000:]
-    for model in ("lenet5", "alexnet", "resnet34", "lstm"):
+    for model in default_model_names():
         record = json.loads(results.fold_path(tmp_path, model, "smoke", 1).read_text())
         assert record["backend"] == "jax"
         assert record["steps_per_execution"] == 1  # only measured (and used) under TensorFlow

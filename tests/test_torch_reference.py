@@ -9,7 +9,6 @@ import keras
 import numpy as np
 import pytest
 
-from bench.config import FULL_RECIPES
 from bench.models import get_model
 from tests.conftest import load_script, require_modules_for_module
 
@@ -118,7 +117,7 @@ def test_same_weights_give_the_same_logits_as_keras(name):
 def test_training_step_updates_the_weights(bfloat16):
     torch.manual_seed(0)
     network = torch_reference.alexnet28().to(memory_format=torch.channels_last)
-    step = torch_reference.training_step(network, FULL_RECIPES["alexnet"], bfloat16=bfloat16)
+    step = torch_reference.training_step(network, get_model("alexnet").full, bfloat16=bfloat16)
     before = network.features.conv1.weight.detach().clone()
     loss = step(torch.rand(4, 1, 28, 28), torch.tensor([0, 1, 2, 3]))
     assert loss.dtype == torch.float32 and torch.isfinite(loss)

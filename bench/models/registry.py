@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bench.recipes import Plan, Recipe
+
 if TYPE_CHECKING:
     import keras
 
@@ -53,6 +55,8 @@ class ModelSpec:
     input_resolution: int = 28  # pixels per side the network computes at
     parameters: int | None = None  # documented count (weights of every kind) for 10 classes
     forward_flops: int | None = None  # documented forward FLOPs per image (see models.summary)
+    full: Recipe | None = None  # the full protocol's recipe (required at registration)
+    quick: Plan | None = None  # the CPU preview's plan; None: smoke-sized in that preview
 
 
 class UnknownModelError(ValueError):
@@ -63,7 +67,8 @@ _MODELS: dict[str, ModelSpec] = {}
 
 
 def register(name: str, **metadata: Any) -> Callable[[Builder], Builder]:
-    """Register the decorated builder under ``name`` with the given ``ModelSpec`` fields.
+    """Register the decorated builder under ``name`` with the given ``ModelSpec`` fields; a
+    model owns its recipes (``full``, and ``quick`` for the CPU preview).
 
     The builder itself is returned unchanged, so it stays callable directly.
     """
@@ -71,6 +76,8 @@ def register(name: str, **metadata: Any) -> Callable[[Builder], Builder]:
     def decorator(build: Builder) -> Builder:
         if name in _MODELS:
             raise ValueError(f"model {name!r} is already registered")
+        if not isinstance(metadata.get("full"), Recipe):
+            raise ValueError(f"model {name!r} is registered without a full recipe (full=Recipe)")
         _MODELS[name] = ModelSpec(name=name, build=build, **metadata)
         return build
 
