@@ -10,6 +10,7 @@ a fold predicted not to finish in time is not started.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import socket
 import sys
@@ -30,6 +31,7 @@ from bench.devices import Device
 from bench.errors import BenchError
 from bench.models import ModelSpec, UnknownModelError, get_model
 from bench.models.summary import architecture_digest, layer_table
+from bench.records import FitResult, FoldRecord
 from bench.training import FoldData, FoldReporter, fit_fold, steps_per_epoch
 
 
@@ -53,7 +55,7 @@ class WorkItem:
 class RunReporter(FoldReporter, Protocol):
     def start(self, work: list[WorkItem], skipped: int, budget: Budget | None) -> None: ...
     def fold_started(self, item: WorkItem) -> None: ...
-    def fold_finished(self, item: WorkItem, record: dict) -> None: ...
+    def fold_finished(self, item: WorkItem, record: FoldRecord) -> None: ...
     def note(self, text: str) -> None: ...
 
 
@@ -112,9 +114,11 @@ def run(
             if reporter:
                 reporter.note(f"{name}: moved {len(plan.stale)} fold(s) of another key to {moved}")
         for stored in plan.legacy:
-            upgraded = {**stored.record, "identity": plan.identity, "fold_key": plan.key,
-                        "migrated_from_schema": stored.record["schema_version"],
-                        "schema_version": results.SCHEMA_VERSION}  # fmt: skip
+            upgraded = dataclasses.replace(
+                stored.record, identity=plan.identity, fold_key=plan.key,
+                migrated_from_schema=stored.record.schema_version,
+                schema_version=results.SCHEMA_VERSION,
+            )  # fmt: skip
             outcome.migrated.append(results.upgrade_record(results_dir, stored, upgraded).path)
         if plan.legacy and reporter:
             reporter.note(
@@ -179,13 +183,13 @@ def run(
             if reporter:
                 reporter.fold_started(item)
             fold_started = clock()
-            record, predictions = fit_fold(
+            fit, predictions = fit_fold(
                 plan.spec, config.plan(item.model).recipe, fold_data,
                 seed=config.seed * 1000 + item.fold, device=device,
                 strategy=config.strategy, reporter=reporter,
             )  # fmt: skip
             timer.record(item.model, clock() - fold_started, item.work)
-            record = _fold_record(config, plan, item, outcome.run_id, device, record)
+            record = _fold_record(config, plan, item, outcome.run_id, device, fit)
             results.write_fold(results_dir, record, predictions)
             outcome.trained.append((item.model, item.fold))
             manifest["trained"].append([item.model, item.fold])
@@ -224,14 +228,14 @@ def _plan_model(
     mine = protocol.shard_folds(plan.folds, shard)
     stale, legacy, done = [], [], set()
     for stored in results.load_folds(results_dir, spec.name, config.profile):
-        stored_key = stored.record["fold_key"]
-        if stored.record["schema_version"] < 2:
+        stored_key = stored.record.fold_key
+        if stored.record.schema_version < 2:
             old = fold_key.legacy_identity(stored.record, table, digest)
             stored_key = fold_key.key(old) if old is not None else None
         if stored_key != key or (fresh and stored.fold in mine) or stored.fold in done:
             stale.append(stored)
             continue
-        if stored.record["schema_version"] < 2:
+        if stored.record.schema_version < 2:
             legacy.append(stored)
         done.add(stored.fold)
     return _ModelPlan(spec, identity, key, splits, stale, legacy, done, mine)
@@ -245,36 +249,36 @@ def _architecture(spec: ModelSpec) -> tuple[list[dict], str]:
 
 
 def _fold_record(
-    config: RunConfig, plan: _ModelPlan, item: WorkItem, run_id: str, device: Device, fit: dict
-) -> dict:
+    config: RunConfig, plan: _ModelPlan, item: WorkItem, run_id: str, device: Device,
+    fit: FitResult,
+) -> FoldRecord:  # fmt: skip
     """The stored record of one fold: who, under which key, on what, then what fit measured."""
-    return {
-        "kind": "fold",
-        "model": item.model,
-        "display_name": plan.spec.display_name,
-        "family": plan.spec.family,
-        "fold": item.fold,
-        "folds": item.folds,
-        "profile": config.profile,
-        "seed": config.seed,
-        "fold_key": plan.key,
-        "identity": plan.identity,
-        "config": config.fold_config(item.model),
-        "run_id": run_id,
-        "device": device.kind,
-        "gpus": list(device.gpus),
-        "backend": device.backend,
-        "strategy": config.strategy,
-        **fit,
-    }
+    return FoldRecord.of(
+        fit,
+        model=item.model,
+        display_name=plan.spec.display_name,
+        family=plan.spec.family,
+        fold=item.fold,
+        folds=item.folds,
+        profile=config.profile,
+        seed=config.seed,
+        fold_key=plan.key,
+        identity=plan.identity,
+        config=config.fold_config(item.model),
+        run_id=run_id,
+        device=device.kind,
+        gpus=tuple(device.gpus),
+        backend=device.backend,
+        strategy=config.strategy,
+    )
 
 
-def _seed_timer(timer: FoldTimer, record: dict) -> None:
+def _seed_timer(timer: FoldTimer, record: FoldRecord) -> None:
     """Teach the budget's predictor from a stored fold of any config (wall or training time)."""
-    seconds = record.get("wall_seconds") or record.get("train_seconds")
-    work = (record.get("epochs") or 0) * (record.get("train_images") or 0)
+    seconds = record.wall_seconds or record.train_seconds
+    work = (record.epochs or 0) * (record.train_images or 0)
     if isinstance(seconds, (int, float)) and seconds > 0 and work > 0:
-        timer.prior(record["model"], float(seconds), float(work))
+        timer.prior(record.model, float(seconds), float(work))
 
 
 def _specs(models: tuple[str, ...]):

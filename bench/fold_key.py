@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bench.records import FoldRecord
 
 # Layer settings that change what a layer computes; names, dtypes and bookkeeping that a Keras
 # upgrade may add are left out, so an upgrade alone does not invalidate stored folds.
@@ -47,16 +50,18 @@ def key(fold_identity: dict) -> str:
     return hashlib.sha256(encoded).hexdigest()[:16]
 
 
-def legacy_identity(record: dict, current_table: list[dict], current_digest: str) -> dict | None:
+def legacy_identity(
+    record: FoldRecord, current_table: list[dict], current_digest: str
+) -> dict | None:
     """The identity of a schema-1 fold, which stored its config and layer table but no key of
     this kind: its architecture counts as the current one when its layer table is the current
     table. None when the record lacks what that needs."""
-    config, table = record.get("config"), record.get("architecture")
+    config, table = record.config, record.architecture
     if not isinstance(config, dict) or not isinstance(table, list):
         return None
     same = _normalised(table) == _normalised(current_table)
     architecture = current_digest if same else "schema-1:" + _digest(table)
-    return identity(config, str(record.get("mixed_precision", "float32")), architecture)
+    return identity(config, str(record.mixed_precision or "float32"), architecture)
 
 
 def _normalised(value: Any) -> str:

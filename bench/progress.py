@@ -14,6 +14,7 @@ from rich.progress import (
 
 from bench.budget import Budget, format_duration
 from bench.engine import WorkItem
+from bench.records import FoldRecord
 
 
 class LogReporter:
@@ -45,14 +46,14 @@ class LogReporter:
     def epoch_done(self, epoch: int, logs: dict) -> None:
         pass
 
-    def fold_finished(self, item: WorkItem, record: dict) -> None:
+    def fold_finished(self, item: WorkItem, record: FoldRecord) -> None:
         left = ""
         if self.budget is not None:
             left = f"; budget left {format_duration(self.budget.remaining())}"
         self.console.print(
             f"{item.model} fold {item.fold + 1}/{item.folds}: test accuracy "
-            f"{record['test']['accuracy']:.4f}, held-out {record['cv']['accuracy']:.4f}, "
-            f"{record['train_seconds']:.0f} s, {record['images_per_second']:.0f} images/s{left}"
+            f"{record.test['accuracy']:.4f}, held-out {record.cv['accuracy']:.4f}, "
+            f"{record.train_seconds:.0f} s, {record.images_per_second:.0f} images/s{left}"
         )
 
     def note(self, text: str) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 from bench import metrics, results
 from bench.config import PROFILES
 from bench.errors import BenchError
+from bench.records import FoldRecord
 
 SUMMARY_METRICS = (
     "accuracy", "precision_macro", "recall_macro", "f1_macro",
@@ -45,7 +46,7 @@ class ModelReport:
     ensemble: dict  # summary scores, keras2021 scores, per_class, confusion (counts)
     train_seconds: float  # all folds together
     images_per_second: float  # mean over folds
-    folds: tuple[dict, ...]  # the stored fold records, by fold index
+    folds: tuple[FoldRecord, ...]  # the stored fold records, by fold index
     fold_test: tuple[dict, ...]  # per fold: test scores computed from its probabilities
     fold_held_out: tuple[dict, ...]  # per fold: held-out scores (see ``summarize``)
     predictions: EnsemblePredictions
@@ -67,7 +68,7 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
     from its record.
     """
     first = stored[0].record
-    keys = {s.record["fold_key"] for s in stored}
+    keys = {s.record.fold_key for s in stored}
     if len(keys) > 1:
         raise BenchError(
             f"{stored[0].path.parent}: folds from {len(keys)} different configs; rerun "
@@ -81,20 +82,20 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
     test_scores = [_scores(p) for p in predictions]
     held_out = [results.load_predictions(s, "held_out") for s in stored]
     held_out_scores = [
-        fold.record["cv"] if arrays is None else _scores(arrays)
+        fold.record.cv if arrays is None else _scores(arrays)
         for fold, arrays in zip(stored, held_out, strict=True)
     ]
     probabilities = np.mean([p.probabilities for p in predictions], axis=0)
     labels = predictions[0].labels.astype(np.int64)
     predicted = probabilities.argmax(axis=1)
     return ModelReport(
-        model=first["model"],
-        display_name=first["display_name"],
-        family=first["family"],
-        profile=first["profile"],
+        model=first.model,
+        display_name=first.display_name,
+        family=first.family,
+        profile=first.profile,
         folds_done=len(records),
-        folds_planned=first["folds"],
-        parameters=first["parameters"],
+        folds_planned=first.folds,
+        parameters=first.parameters,
         test_images=len(labels),
         test={
             name: metrics.mean_std([scores[name] for scores in test_scores])
@@ -110,8 +111,8 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
             "per_class": metrics.per_class_scores(labels, predicted),
             "confusion": metrics.confusion_counts(labels, predicted),
         },
-        train_seconds=float(sum(r["train_seconds"] for r in records)),
-        images_per_second=float(np.mean([r["images_per_second"] for r in records])),
+        train_seconds=float(sum(r.train_seconds for r in records)),
+        images_per_second=float(np.mean([r.images_per_second for r in records])),
         folds=tuple(records),
         fold_test=tuple(test_scores),
         fold_held_out=tuple(held_out_scores),

@@ -18,12 +18,12 @@ names their digest, so an interrupted run leaves finished folds intact and nothi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
 import json
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.errors import BenchError
+from bench.records import SCHEMA_VERSION, FoldRecord
 
-SCHEMA_VERSION = 2
 RUNS_DIR = "runs"
 SUPERSEDED_DIR = "superseded"
 
@@ -63,15 +63,15 @@ class StoredFold:
     """A fold as read back: its JSON record and where it lives."""
 
     path: Path
-    record: dict
+    record: FoldRecord
 
     @property
     def fold(self) -> int:
-        return self.record["fold"]
+        return self.record.fold
 
     @property
     def profile(self) -> str:
-        return self.record["profile"]
+        return self.record.profile
 
 
 def now() -> str:
@@ -93,12 +93,12 @@ def _npz(predictions: Predictions) -> bytes:
     return buffer.getvalue()
 
 
-def write_fold(results_dir: Path, record: dict, predictions: FoldPredictions) -> Path:
+def write_fold(results_dir: Path, record: FoldRecord, predictions: FoldPredictions) -> Path:
     """Store one finished fold atomically and return the JSON's path.
 
     Probabilities are kept at float32 so every published score can be recomputed exactly.
     """
-    path = fold_path(results_dir, record["model"], record["profile"], record["fold"])
+    path = fold_path(results_dir, record.model, record.profile, record.fold)
     references = {}
     for field_name, suffix, arrays in (
         ("test_predictions", ".test.npz", predictions.test),
@@ -111,21 +111,25 @@ def write_fold(results_dir: Path, record: dict, predictions: FoldPredictions) ->
             "file": npz_path.name,
             "sha256": hashlib.sha256(payload).hexdigest(),
         }
-    record = {"schema_version": SCHEMA_VERSION, **record, **references}
-    atomic_write(path, (json.dumps(record, indent=1, sort_keys=True) + "\n").encode())
+    record = dataclasses.replace(record, schema_version=SCHEMA_VERSION, **references)
+    _write_record(path, record)
     return path
 
 
-def upgrade_record(results_dir: Path, stored: StoredFold, record: dict) -> StoredFold:
+def _write_record(path: Path, record: FoldRecord) -> None:
+    atomic_write(path, (json.dumps(record.to_json(), indent=1, sort_keys=True) + "\n").encode())
+
+
+def upgrade_record(results_dir: Path, stored: StoredFold, record: FoldRecord) -> StoredFold:
     """Store a schema-1 fold's upgraded ``record`` in the per-profile layout, its probabilities
     moved beside it unchanged (their digest still holds), and remove the old JSON."""
-    path = fold_path(results_dir, record["model"], record["profile"], record["fold"])
+    path = fold_path(results_dir, record.model, record.profile, record.fold)
     if path != stored.path:
         old_npz = stored.path.with_suffix(".test.npz")
         if old_npz.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             os.replace(old_npz, path.with_suffix(".test.npz"))
-    atomic_write(path, (json.dumps(record, indent=1, sort_keys=True) + "\n").encode())
+    _write_record(path, record)
     if path != stored.path:
         stored.path.unlink()
     return StoredFold(path, record)
@@ -161,48 +165,29 @@ def load_folds(results_dir: Path, model: str, profile: str | None = None) -> lis
     paths = sorted(model_dir.glob("fold-*.json")) + sorted(model_dir.glob("*/fold-*.json"))
     folds = []
     for path in paths:
-        record = read_json(path, what="fold result")
-        missing = {"model", "fold", "folds", "fold_key", "profile", "test"} - record.keys()
-        if missing:
-            raise BenchError(f"{path}: fold result lacks {', '.join(sorted(missing))}; delete it")
-        if not _well_formed(record):
-            raise BenchError(
-                f"{path}: fold result has a malformed model, profile, fold or folds field; "
-                "move it out of the results folder"
-            )
-        if record["model"] != model or (
-            path.parent != model_dir and path.parent.name != record["profile"]
+        record = FoldRecord.from_json(read_json(path, what="fold result"), path)
+        if record.model != model or (
+            path.parent != model_dir and path.parent.name != record.profile
         ):
             raise BenchError(
-                f"{path}: its record says model {str(record['model'])[:40]!r}, profile "
-                f"{str(record['profile'])[:40]!r}, which does not match where it is stored; "
-                "move it out of the results folder"
+                f"{path}: its record says model {record.model!r}, profile {record.profile!r}, "
+                "which does not match where it is stored; move it out of the results folder"
             )
-        if profile is None or record["profile"] == profile:
+        if profile is None or record.profile == profile:
             folds.append(StoredFold(path, record))
     return sorted(folds, key=lambda stored: (stored.profile, stored.fold))
-
-
-def _well_formed(record: dict) -> bool:
-    """Whether the fields that become paths and indices are what bench writes (results folders
-    travel between machines: every string in them is untrusted)."""
-    name = re.compile(r"[a-z0-9][a-z0-9-]*")
-    folds, fold = record["folds"], record["fold"]
-    return (
-        all(isinstance(record[k], str) and name.fullmatch(record[k]) for k in ("model", "profile"))
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in (fold, folds))
-        and 0 <= fold < folds
-    )
 
 
 def load_predictions(stored: StoredFold, which: str = "test") -> Predictions | None:
     """Read and verify a fold's test (or ``held_out``) probabilities; None where the fold has
     none stored (held-out probabilities before schema 2)."""
-    reference = stored.record.get(f"{which}_predictions")
+    reference = getattr(stored.record, f"{which}_predictions")
     if reference is None:
         if which == "test":
             raise BenchError(f"{stored.path}: names no test probabilities; delete it to retrain")
         return None
+    if not isinstance(reference, dict):
+        raise BenchError(f"{stored.path}: its {which} probabilities entry is malformed; delete it")
     path = stored.path.parent / Path(str(reference.get("file", ""))).name
     try:
         payload = path.read_bytes()

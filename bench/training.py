@@ -21,6 +21,7 @@ from bench.errors import BenchError
 from bench.models import ModelSpec
 from bench.models.summary import architecture_digest, count_parameters, layer_table
 from bench.recipes import Augmentation, Recipe
+from bench.records import FitResult
 from bench.results import FoldPredictions, Predictions, now
 
 EVALUATION_BATCH = 512
@@ -61,9 +62,9 @@ def fit_fold(
     device: Device,
     strategy: str = "default",
     reporter: FoldReporter | None = None,
-) -> tuple[dict, FoldPredictions]:
-    """Train ``spec`` on the fold; return its record (scores, history, timing) and what it
-    predicted on the test images and on its held-out fold."""
+) -> tuple[FitResult, FoldPredictions]:
+    """Train ``spec`` on the fold; return what it measured (scores, history, timing) and what
+    it predicted on the test images and on its held-out fold."""
     fold_started = time.perf_counter()
     keras.utils.set_random_seed(seed)
     precision = device.precision(spec)
@@ -108,44 +109,44 @@ def fit_fold(
         raise
     train_seconds = sum(timer.epoch_seconds)
     test_pred = test_probabilities.argmax(axis=1)
-    record = {
-        "parameters": count_parameters(base),
-        "architecture": layer_table(base),
-        "architecture_digest": architecture_digest(base),
-        "train_images": len(data.train_x),
-        "held_out_images": len(data.held_x),
-        "test_images": len(data.test_x),
-        "epochs": recipe.epochs,
-        "batch_size": recipe.batch_size,
-        "mixed_precision": precision,
-        "steps_per_execution": steps_per_execution,
-        "jit_compile": model.jit_compile,
-        "epoch_seconds": timer.epoch_seconds,
-        "train_seconds": train_seconds,
-        "images_per_second": recipe.epochs * len(data.train_x) / max(train_seconds, 1e-9),
-        "history": {
+    fit = FitResult(
+        parameters=count_parameters(base),
+        architecture=layer_table(base),
+        architecture_digest=architecture_digest(base),
+        train_images=len(data.train_x),
+        held_out_images=len(data.held_x),
+        test_images=len(data.test_x),
+        epochs=recipe.epochs,
+        batch_size=recipe.batch_size,
+        mixed_precision=precision,
+        steps_per_execution=steps_per_execution,
+        jit_compile=model.jit_compile,
+        epoch_seconds=timer.epoch_seconds,
+        train_seconds=train_seconds,
+        wall_seconds=time.perf_counter() - fold_started,
+        images_per_second=recipe.epochs * len(data.train_x) / max(train_seconds, 1e-9),
+        history={
             "loss": fitted.history["loss"],
             "accuracy": fitted.history["accuracy"],
             "val_loss": fitted.history["val_loss"],
             "val_accuracy": fitted.history["val_accuracy"],
             "learning_rate": timer.learning_rates,
         },
-        "cv": metrics.summary_scores(data.held_y, held_pred),
-        "test": {
+        cv=metrics.summary_scores(data.held_y, held_pred),
+        test={
             **metrics.summary_scores(data.test_y, test_pred),
             **metrics.keras2021_precision_recall(data.test_y, test_probabilities),
             "per_class": metrics.per_class_scores(data.test_y, test_pred),
             "confusion": metrics.confusion_counts(data.test_y, test_pred),
         },
-        "wall_seconds": time.perf_counter() - fold_started,
-        "finished_at": now(),
-    }
+        finished_at=now(),
+    )
     held_indices = data.held_indices if data.held_indices is not None else np.arange(len(held_pred))
     predictions = FoldPredictions(
         test=Predictions(data.test_indices, data.test_y, test_probabilities),
         held_out=Predictions(held_indices, data.held_y, held_probabilities),
     )
-    return record, predictions
+    return fit, predictions
 
 
 def learning_rate_schedule(recipe: Recipe, steps: int) -> keras.optimizers.schedules.CosineDecay:

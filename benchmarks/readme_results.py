@@ -34,8 +34,8 @@ def table(results_dir: Path, content_dir: Path) -> str:
         theirs = reference.get(r.model)
         comparable = r.profile == "full" and r.test_images == 10_000 and theirs
         hours = r.train_seconds / 3600
-        devices = sorted({str(record.get("device", "?")) for record in r.folds})
-        train_images = sorted({int(record["train_images"]) for record in r.folds})
+        devices = sorted({record.device or "?" for record in r.folds})
+        train_images = sorted({record.train_images for record in r.folds})
         cells = [
             r.display_name, r.profile, f"{r.folds_done}/{r.folds_planned}",
             "/".join(f"{n:,}" for n in train_images), f"{r.test_images:,}",

@@ -108,21 +108,21 @@ def validation_fold(dataset) -> FoldData:
 
 def run_trial(model: str, name: str, recipe: Recipe, fold: FoldData, device) -> dict:
     started = time.perf_counter()
-    record, _ = fit_fold(get_model(model), recipe, fold, seed=SEED, device=device)
+    fit, _ = fit_fold(get_model(model), recipe, fold, seed=SEED, device=device)
     return {
         "model": model,
         "trial": name,
         "recipe": asdict(recipe),
-        "train_images": record["train_images"],
-        "validation_images": record["held_out_images"],
-        "validation_accuracy": record["cv"]["accuracy"],
-        "validation_curve": record["history"]["val_accuracy"],
-        "train_accuracy_last_epoch": record["history"]["accuracy"][-1],
-        "train_seconds": record["train_seconds"],
+        "train_images": fit.train_images,
+        "validation_images": fit.held_out_images,
+        "validation_accuracy": fit.cv["accuracy"],
+        "validation_curve": fit.history["val_accuracy"],
+        "train_accuracy_last_epoch": fit.history["accuracy"][-1],
+        "train_seconds": fit.train_seconds,
         "wall_seconds": time.perf_counter() - started,
-        "images_per_second": record["images_per_second"],
-        "mixed_precision": record["mixed_precision"],
-        "finished_at": record["finished_at"],
+        "images_per_second": fit.images_per_second,
+        "mixed_precision": fit.mixed_precision,
+        "finished_at": fit.finished_at,
         "host": {"cpu": devices.cpu_model(), "python": platform.python_version()},
     }
 

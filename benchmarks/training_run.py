@@ -58,7 +58,7 @@ def main() -> None:
             "model": r.model,
             "profile": r.profile,
             "folds": f"{r.folds_done}/{r.folds_planned}",
-            "train_images_per_fold": r.folds[0]["train_images"],
+            "train_images_per_fold": r.folds[0].train_images,
             "test_images": r.test_images,
             "test_accuracy_mean": r.test["accuracy"][0],
             "test_accuracy_std": r.test["accuracy"][1],

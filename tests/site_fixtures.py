@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from bench import config, data, fold_key, metrics, results
+from bench.records import FoldRecord
 from tests.conftest import install_dataset
 
 # A small dataset: every class present, the test split large enough for 50-image subsets.
@@ -67,7 +68,7 @@ def write_results(
             record, predictions = fold_record(
                 model, fold, folds, indices, labels, shared, rng, run_config, run_id
             )
-            results.write_fold(results_dir, record, predictions)
+            results.write_fold(results_dir, FoldRecord(**record), predictions)
             trained.append([model, fold])
     results.write_manifest(results_dir, manifest(run_config, run_id, trained))
     return results_dir

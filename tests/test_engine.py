@@ -14,6 +14,7 @@ import pytest
 from bench import report, results, training
 from bench.errors import BenchError
 from bench.models import default_model_names
+from bench.records import FoldRecord
 from tests.engine_helpers import RecordingReporter, smoke_run
 
 DEFAULT_MODELS = tuple(default_model_names())
@@ -34,7 +35,8 @@ def test_every_default_model_trains_end_to_end(synthetic, tmp_path):
             assert record["parameters"] > 0 and record["architecture"]
             assert record["train_images"] + record["held_out_images"] == 40
             assert record["test_images"] == 20
-            stored = results.StoredFold(results.fold_path(tmp_path, model, "smoke", fold), record)
+            path = results.fold_path(tmp_path, model, "smoke", fold)
+            stored = results.StoredFold(path, FoldRecord.from_json(record, path))
             for which, scores in (("test", record["test"]), ("held_out", record["cv"])):
                 arrays = results.load_predictions(stored, which)
                 predicted = arrays.probabilities.argmax(axis=1)

@@ -100,11 +100,11 @@ def test_held_out_probabilities_are_stored_at_full_precision(synthetic, tmp_path
     held = results.load_predictions(stored, "held_out")
     test = results.load_predictions(stored)
     assert held.probabilities.dtype == test.probabilities.dtype == np.float32
-    assert len(held.indices) == stored.record["held_out_images"]
+    assert len(held.indices) == stored.record.held_out_images
     train_labels = arrays["train-labels-idx1-ubyte"]
     np.testing.assert_array_equal(held.labels, train_labels[held.indices])
     predicted = held.probabilities.argmax(axis=1)
-    assert np.mean(predicted == held.labels) == stored.record["cv"]["accuracy"]
+    assert np.mean(predicted == held.labels) == stored.record.cv["accuracy"]
     with np.load(stored.path.with_suffix(".test.npz")) as raw:
         assert raw["probabilities"].dtype == np.float32
 
@@ -113,7 +113,7 @@ def test_schema_1_folds_are_kept_and_moved_into_their_profile(synthetic, tmp_pat
     directory, _ = synthetic
     smoke_run(directory, tmp_path)
     for stored in results.load_folds(tmp_path, "lenet5"):  # rewrite as the old bench stored them
-        record = {k: v for k, v in stored.record.items()
+        record = {k: v for k, v in stored.record.to_json().items()
                   if k not in ("identity", "held_out_predictions")}  # fmt: skip
         record.update(schema_version=1, fold_key="0123456789abcdef")
         old = tmp_path / "lenet5" / stored.path.name
@@ -128,7 +128,7 @@ def test_schema_1_folds_are_kept_and_moved_into_their_profile(synthetic, tmp_pat
     assert any("2 fold(s) of an older bench kept" in note for note in reporter.notes)
     assert not list((tmp_path / "lenet5").glob("fold-*"))
     (first, _) = results.load_folds(tmp_path, "lenet5", "smoke")
-    assert first.record["migrated_from_schema"] == 1
+    assert first.record.migrated_from_schema == 1
     assert results.load_predictions(first, "held_out") is None  # not available, not invented
     assert report.load_reports(tmp_path)[0].folds_done == 2
 

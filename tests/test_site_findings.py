@@ -183,7 +183,7 @@ def test_pairwise_p_values_are_holm_adjusted_over_all_pairs(three_fold_reports):
 
 def test_no_tests_across_splits_or_test_images(three_fold_reports):
     lenet, lstm = three_fold_reports["lenet5"], three_fold_reports["lstm"]
-    reseeded = replace(lstm, folds=tuple({**record, "seed": 1} for record in lstm.folds))
+    reseeded = replace(lstm, folds=tuple(replace(record, seed=1) for record in lstm.folds))
     pair = only_pair(findings.build([lenet, reseeded], NAMES))
     assert pair["t_test"] is None and pair["ensembles"] is not None
     assert pair["verdict"] in ("beyond_spread", "within_spread")
@@ -338,7 +338,7 @@ def test_mixed_profiles_are_not_ranked_against_each_other(lenet, lstm):
 
 
 def test_other_training_sizes_form_their_own_group(lenet, lstm):
-    smaller = replace(lstm, folds=tuple({**f, "train_images": 20} for f in lstm.folds))
+    smaller = replace(lstm, folds=tuple(replace(f, train_images=20) for f in lstm.folds))
     found = findings.build([scored(lenet, 0.80, 0.01), scored(smaller, 0.90, 0.01)], NAMES)
     assert not found["mixed_profiles"]
     assert [g["terms"]["train_images"] for g in found["groups"]] == [20, 80]
@@ -361,7 +361,7 @@ def test_index_page_shows_findings_after_their_heading(tmp_path, monkeypatch):
     index = site.pages[0]
     assert index.path == "index.html"
     env = pages.make_environment(build.TEMPLATES_DIR)
-    html = pages.write_page(env, index.template, index.context, tmp_path / "index.html").read_text()
+    html = pages.render_page(env, index.template, index.context).decode("utf-8")
     assert (
         html.index('id="what-the-results-show"')
         < html.index('<section class="findings" id="findings"')

@@ -59,13 +59,11 @@ def env(tmp_path):
     return pages.make_environment(tmp_path)
 
 
-def test_write_page_escapes_and_writes_utf8(env, tmp_path):
-    path = pages.write_page(
-        env, "page.html", {"text": "<b>α</b>", "value": 0.5}, tmp_path / "out" / "a.html"
-    )
-    assert path.read_bytes() == "<p>&lt;b&gt;α&lt;/b&gt; 50.00%</p>\n".encode()
+def test_render_page_escapes_and_encodes_utf8(env):
+    payload = pages.render_page(env, "page.html", {"text": "<b>α</b>", "value": 0.5})
+    assert payload == "<p>&lt;b&gt;α&lt;/b&gt; 50.00%</p>\n".encode()
 
 
-def test_undefined_names_fail(env, tmp_path):
+def test_undefined_names_fail(env):
     with pytest.raises(jinja2.UndefinedError):
-        pages.write_page(env, "strict.html", {}, tmp_path / "x.html")
+        pages.render_page(env, "strict.html", {})

@@ -57,7 +57,7 @@ def terms(report: ModelReport) -> dict:
     images each fold model saw, and the number of test images scored."""
     return {
         "profile": report.profile,
-        "train_images": max(record["train_images"] for record in report.folds),
+        "train_images": max(record.train_images for record in report.folds),
         "test_images": report.test_images,
     }
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from bench import data, metrics
 from bench.errors import BenchError
+from bench.records import FoldRecord
 from bench.report import ModelReport
 from bench.site import calibration, content, figures, significance
 from bench.site.jobs import FigureJob
@@ -28,7 +29,7 @@ def model_context(
     """Values for model.html, and the jobs that draw the figures it shows."""
     names = dataset.class_names
     folder = f"figures/{report.model}"
-    histories = [record["history"] for record in report.folds]
+    histories = [record.history for record in report.folds]
     confusion = report.ensemble["confusion"]
     wrong = misclassified(report, dataset)
     fold_accuracies = [scores["accuracy"] for scores in report.fold_test]
@@ -74,9 +75,9 @@ def model_context(
         "blocks": content.place_blocks(page, MODEL_BLOCKS),
         "model": {
             **summary_row(report),
-            "layers": report.folds[0].get("architecture", []),
-            "epochs": report.folds[0].get("epochs"),
-            "batch_size": report.folds[0].get("batch_size"),
+            "layers": report.folds[0].architecture or [],
+            "epochs": report.folds[0].epochs,
+            "batch_size": report.folds[0].batch_size,
             "confused_pairs": confused_pairs(confusion, names),
             "per_class": per_class_rows(report.ensemble["per_class"], names),
             "folds": [
@@ -86,7 +87,7 @@ def model_context(
                 )
             ],
             "calibration": calibration.summary(
-                calibrated, [record["fold"] + 1 for record in report.folds]
+                calibrated, [record.fold + 1 for record in report.folds]
             ),
             "misclassified_count": wrong["count"],
             "misclassified_shown": len(wrong["true"]),
@@ -185,15 +186,15 @@ def per_class_rows(per_class: dict, names: tuple[str, ...]) -> list[dict]:
     ]
 
 
-def fold_row(record: dict, test: dict, held_out: dict) -> dict:
+def fold_row(record: FoldRecord, test: dict, held_out: dict) -> dict:
     """One fold's line; scores as the report computed them from the stored probabilities."""
     return {
-        "fold": record["fold"] + 1,
+        "fold": record.fold + 1,
         "held_out_accuracy": held_out["accuracy"],
         "test_accuracy": test["accuracy"],
         "f1": test["f1_macro"],
-        "train_seconds": record["train_seconds"],
-        "images_per_second": record["images_per_second"],
+        "train_seconds": record.train_seconds,
+        "images_per_second": record.images_per_second,
     }
 
 

@@ -7,6 +7,7 @@ from itertools import groupby
 
 from bench import config, fold_key, statistics
 from bench.errors import BenchError
+from bench.records import FoldRecord
 from bench.report import ModelReport
 from bench.site.downloads import CSV_PATH, DATA_DIR
 from bench.site.jobs import Download
@@ -112,7 +113,7 @@ def reproduce_commands(reports: list[ModelReport]) -> list[dict]:
     for report in reports:
         record = report.folds[0]
         flags, exact = _overrides(report.model, record)
-        groups.setdefault((report.profile, record["seed"], flags, exact), []).append(report.model)
+        groups.setdefault((report.profile, record.seed, flags, exact), []).append(report.model)
     commands = []
     for (profile, seed, flags, exact), models in sorted(groups.items()):
         arguments = ["bench", "build-site", "--profile", profile, "--seed", str(seed), *flags]
@@ -124,12 +125,12 @@ def reproduce_commands(reports: list[ModelReport]) -> list[dict]:
     return commands
 
 
-def _overrides(model: str, record: dict) -> tuple[tuple[str, ...], bool]:
+def _overrides(model: str, record: FoldRecord) -> tuple[tuple[str, ...], bool]:
     """Command-line overrides that turn the profile's plan into the stored one, and whether
     they reproduce the stored config exactly (False when the profile itself has changed)."""
-    stored = record.get("config", {}).get("plan", {})
+    stored = (record.config or {}).get("plan", {})
     try:
-        default = config.build_config(record["profile"], (model,), seed=record["seed"])
+        default = config.build_config(record.profile, (model,), seed=record.seed)
     except (BenchError, KeyError):
         return (), False
     plan = default.plan(model)
@@ -143,22 +144,22 @@ def _overrides(model: str, record: dict) -> tuple[tuple[str, ...], bool]:
     }
     flags = tuple(part for flag, value in changed.items() for part in (flag, str(value)))
     rebuilt = config.build_config(
-        record["profile"], (model,), seed=record["seed"],
+        record.profile, (model,), seed=record.seed,
         folds=changed.get("--folds"), epochs=changed.get("--epochs"),
         batch_size=changed.get("--batch-size"),
     )  # fmt: skip
     return flags, _reproduces(rebuilt.fold_config(model), record)
 
 
-def _reproduces(fold_config: dict, record: dict) -> bool:
+def _reproduces(fold_config: dict, record: FoldRecord) -> bool:
     """Whether ``fold_config`` is the config the fold's key was computed from."""
-    identity = record.get("identity")
+    identity = record.identity
     if not isinstance(identity, dict):  # schema 1: the stored config is all there is
-        return fold_config == record.get("config")
+        return fold_config == record.config
     rebuilt = fold_key.identity(
         fold_config, identity.get("precision", ""), identity.get("architecture", "")
     )
-    return fold_key.key(rebuilt) == record.get("fold_key")
+    return fold_key.key(rebuilt) == record.fold_key
 
 
 def model_source(report: ModelReport) -> dict:
@@ -169,14 +170,14 @@ def model_source(report: ModelReport) -> dict:
         "display_name": report.display_name,
         "href": model_href(report),
         "profile": report.profile,
-        "seed": first.get("seed"),
+        "seed": first.seed,
         "folds_done": report.folds_done,
         "folds_planned": report.folds_planned,
-        "fold_key": first.get("fold_key"),
-        "device": first.get("device"),
-        "backend": first.get("backend"),
-        "mixed_precision": first.get("mixed_precision"),
-        "run_ids": sorted({record.get("run_id", "?") for record in report.folds}),
+        "fold_key": first.fold_key,
+        "device": first.device,
+        "backend": first.backend,
+        "mixed_precision": first.mixed_precision,
+        "run_ids": sorted({record.run_id or "?" for record in report.folds}),
     }
 
 

@@ -47,8 +47,8 @@ def fold_sizes(report: ModelReport) -> tuple[float, float]:
     """(training images per fold model, held-out images per fold), averaged over the folds
     (stratified folds can differ by an image)."""
     return (
-        float(np.mean([record["train_images"] for record in report.folds])),
-        float(np.mean([record["held_out_images"] for record in report.folds])),
+        float(np.mean([record.train_images for record in report.folds])),
+        float(np.mean([record.held_out_images for record in report.folds])),
     )
 
 
@@ -59,7 +59,7 @@ def ensemble_correct(report: ModelReport) -> np.ndarray:
 def fold_accuracies(report: ModelReport) -> dict[int, float]:
     """Test accuracy of each fold model, by fold index."""
     return {
-        record["fold"]: scores["accuracy"]
+        record.fold: scores["accuracy"]
         for record, scores in zip(report.folds, report.fold_test, strict=True)
     }
 
@@ -86,11 +86,11 @@ def _split(report: ModelReport) -> tuple:
     """What fixes the folds: profile, seed, number of folds (the training subset's size shows
     in the fold sizes)."""
     first = report.folds[0]
-    return report.profile, first["seed"], first["folds"]
+    return report.profile, first.seed, first.folds
 
 
 def _fold_sizes_by_index(report: ModelReport) -> dict[int, tuple[int, int]]:
-    return {r["fold"]: (r["train_images"], r["held_out_images"]) for r in report.folds}
+    return {r.fold: (r.train_images, r.held_out_images) for r in report.folds}
 
 
 def paired_folds(a: ModelReport, b: ModelReport) -> list[int]:

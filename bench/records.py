@@ -1,0 +1,118 @@
+"""The typed records of a fold: what training measured (``FitResult``) and the stored record
+(``FoldRecord``), built once and read by attribute everywhere.
+
+On disk a fold record is one flat JSON object (schema 2; schema-1 files, which lack the newer
+fields, still load with those fields empty). Records travel between machines, so every field
+that later becomes a path, an index or a number is checked on the way in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.errors import BenchError
+
+SCHEMA_VERSION = 2
+NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # model and profile names: they become paths
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What training one fold model measured (``bench.training.fit_fold``)."""
+
+    parameters: int
+    architecture: list[dict]  # the layer table: name, type, output shape, parameters
+    train_images: int
+    held_out_images: int
+    test_images: int
+    epochs: int
+    batch_size: int
+    epoch_seconds: list[float]
+    train_seconds: float
+    images_per_second: float
+    history: dict[str, list[float]]
+    cv: dict[str, Any]  # held-out fold scores as measured at training time
+    test: dict[str, Any]  # test scores as measured at training time
+    finished_at: str
+    # Recorded since schema 2 (or late in schema 1); None where a stored fold lacks them.
+    mixed_precision: str | None = None
+    steps_per_execution: int | None = None
+    jit_compile: bool | str | None = None
+    architecture_digest: str | None = None
+    wall_seconds: float | None = None  # training, scoring and compilation
+
+
+@dataclass(frozen=True)
+class FoldRecord(FitResult):
+    """One stored fold: who it is, under which key, on what it ran, and its ``FitResult``."""
+
+    model: str = ""
+    display_name: str = ""
+    family: str = ""
+    fold: int = 0
+    folds: int = 0
+    profile: str = ""
+    seed: int = 0
+    fold_key: str = ""
+    identity: dict | None = None  # see bench.fold_key (None for schema-1 folds)
+    config: dict = dataclasses.field(default_factory=dict)
+    run_id: str = ""
+    device: str = ""
+    gpus: tuple[str, ...] = ()
+    backend: str = ""
+    strategy: str = "default"
+    test_predictions: dict | None = None  # {"file", "sha256"} of the test probabilities
+    held_out_predictions: dict | None = None  # the same for the held-out fold (schema 2)
+    migrated_from_schema: int | None = None
+    schema_version: int = SCHEMA_VERSION
+    kind: str = "fold"
+
+    @classmethod
+    def from_json(cls, data: dict, path: Path | str) -> FoldRecord:
+        """A record from its parsed JSON; one-line ``BenchError`` naming ``path`` when it is
+        not one bench wrote."""
+        missing = sorted(_REQUIRED - data.keys())
+        if missing:
+            raise BenchError(f"{path}: fold result lacks {', '.join(missing)}; delete it")
+        if not _well_formed(data):
+            raise BenchError(
+                f"{path}: fold result has a malformed model, profile, fold or folds field; "
+                "move it out of the results folder"
+            )
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {name: data[name] for name in known if name in data}
+        values["gpus"] = tuple(values.get("gpus") or ())
+        return cls(**values)
+
+    def to_json(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["gpus"] = list(self.gpus)
+        return {name: value for name, value in data.items() if value is not None}
+
+    @classmethod
+    def of(cls, fit: FitResult, **who: Any) -> FoldRecord:
+        """The stored record of a fit: ``who`` gives the fields beyond ``FitResult``."""
+        return cls(**dataclasses.asdict(fit), **who)
+
+
+# Fields every record has had since schema 1; the others load as None when absent.
+_REQUIRED = frozenset({
+    "model", "display_name", "family", "fold", "folds", "profile", "seed", "fold_key", "config",
+    "parameters", "architecture", "train_images", "held_out_images", "test_images", "epochs",
+    "batch_size", "epoch_seconds", "train_seconds", "images_per_second", "history", "cv", "test",
+    "finished_at", "test_predictions", "schema_version",
+})  # fmt: skip
+
+
+def _well_formed(data: dict) -> bool:
+    """Whether the fields that become paths and indices are what bench writes."""
+    folds, fold = data["folds"], data["fold"]
+    return (
+        all(isinstance(data[k], str) and NAME.fullmatch(data[k]) for k in ("model", "profile"))
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in (fold, folds))
+        and 0 <= fold < folds
+    )
