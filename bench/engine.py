@@ -31,7 +31,7 @@ from bench.devices import Device
 from bench.errors import BenchError
 from bench.models import ModelSpec, UnknownModelError, get_model
 from bench.models.summary import architecture_digest, layer_table
-from bench.records import FitResult, FoldRecord
+from bench.records import FitResult, FoldRecord, RunManifest
 from bench.training import FoldData, FoldReporter, fit_fold, steps_per_epoch
 
 
@@ -138,30 +138,26 @@ def run(
         work = round_robin(work, lambda item: item.model, lambda item: item.fold)
     by_name = {plan.spec.name: plan for plan in plans}
 
-    manifest = {
-        "kind": "run",
-        "run_id": outcome.run_id,
-        "profile": config.profile,
-        "config": config.as_dict(),
-        "shard": list(shard),
-        "fresh": fresh,
-        "time_budget_seconds": budget.seconds if budget else None,
-        "command": list(command) or sys.argv,
-        "host": socket.gethostname(),
-        "environment": environment.describe(device),
-        "dataset": {
+    manifest = RunManifest(
+        run_id=outcome.run_id,
+        profile=config.profile,
+        config=config.as_dict(),
+        shard=shard,
+        fresh=fresh,
+        time_budget_seconds=budget.seconds if budget else None,
+        command=tuple(command or sys.argv),
+        host=socket.gethostname(),
+        environment=environment.describe(device),
+        dataset={
             "source": str(dataset.source.directory),
             "origin": dataset.source.origin,
             "sha256": data_module.dataset_digests(),
         },
-        "git": environment.git_commit(Path(__file__).resolve().parent.parent),
-        "started_at": started,
-        "finished_at": None,
-        "status": "running",
-        "planned": [[item.model, item.fold] for item in work],
-        "trained": [],
-        "left": [],
-    }
+        git=environment.git_commit(Path(__file__).resolve().parent.parent),
+        started_at=started,
+        status="running",
+        planned=tuple((item.model, item.fold) for item in work),
+    )
     if not work:
         if reporter:
             reporter.note(
@@ -192,12 +188,12 @@ def run(
             record = _fold_record(config, plan, item, outcome.run_id, device, fit)
             results.write_fold(results_dir, record, predictions)
             outcome.trained.append((item.model, item.fold))
-            manifest["trained"].append([item.model, item.fold])
+            manifest = dataclasses.replace(manifest, trained=tuple(outcome.trained))
             results.write_manifest(results_dir, manifest)
             if reporter:
                 reporter.fold_finished(item, record)
         status = "stopped by the time budget" if outcome.left else "completed"
-        manifest["left"] = [list(pair) for pair in outcome.left]
+        manifest = dataclasses.replace(manifest, left=tuple(outcome.left))
     except KeyboardInterrupt:
         status = "interrupted"
         raise
@@ -205,7 +201,7 @@ def run(
         status = "failed"
         raise
     finally:
-        manifest.update(status=status, finished_at=results.now())
+        manifest = dataclasses.replace(manifest, status=status, finished_at=results.now())
         results.write_manifest(results_dir, manifest)
     return outcome
 

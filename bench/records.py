@@ -1,5 +1,5 @@
-"""The typed records of a fold: what training measured (``FitResult``) and the stored record
-(``FoldRecord``), built once and read by attribute everywhere.
+"""The typed records: what training measured (``FitResult``), the stored record of a fold
+(``FoldRecord``) and of a run (``RunManifest``), built once and read by attribute everywhere.
 
 On disk a fold record is one flat JSON object (schema 2; schema-1 files, which lack the newer
 fields, still load with those fields empty). Records travel between machines, so every field
@@ -9,6 +9,7 @@ that later becomes a path, an index or a number is checked on the way in.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,3 +117,83 @@ def _well_formed(data: dict) -> bool:
         and all(isinstance(v, int) and not isinstance(v, bool) for v in (fold, folds))
         and 0 <= fold < folds
     )
+
+
+@dataclass(frozen=True)
+class RunManifest:
+    """One run of `bench train`: its config, command, environment, dataset and what it did.
+
+    Rewritten as the run goes (``status`` "running", then "completed", "stopped by the time
+    budget", "interrupted", "failed" or "crashed"). Older manifests lack some fields; they load
+    with those empty.
+    """
+
+    run_id: str
+    profile: str = "?"
+    config: dict = dataclasses.field(default_factory=dict)
+    shard: tuple[int, int] = (0, 1)
+    fresh: bool = False
+    time_budget_seconds: float | None = None
+    command: tuple[str, ...] = ()
+    host: str | None = None
+    environment: dict = dataclasses.field(default_factory=dict)
+    dataset: dict = dataclasses.field(default_factory=dict)
+    git: dict | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    status: str = "?"
+    planned: tuple[tuple[str, int], ...] = ()
+    trained: tuple[tuple[str, int], ...] = ()
+    left: tuple[tuple[str, int], ...] = ()
+    schema_version: int = SCHEMA_VERSION
+    kind: str = "run"
+
+    @classmethod
+    def from_json(cls, data: dict, path: Path | str) -> RunManifest:
+        """A manifest from its parsed JSON; one-line ``BenchError`` naming ``path`` when a
+        field is not what bench writes (manifests travel between machines)."""
+        try:
+            return cls._parse(data)
+        except (KeyError, TypeError, ValueError) as error:
+            raise BenchError(
+                f"{path}: run manifest has a malformed field ({str(error)[:80]}); "
+                "move it out of the results folder"
+            ) from None
+
+    @classmethod
+    def _parse(cls, data: dict) -> RunManifest:
+        run_id = data["run_id"]
+        if not isinstance(run_id, str) or not RUN_ID.fullmatch(run_id):
+            raise ValueError(f"run_id {str(run_id)[:40]!r}")
+        for stamp in ("started_at", "finished_at"):
+            if data.get(stamp) is not None:
+                dt.datetime.fromisoformat(str(data[stamp]))  # ValueError when malformed
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {name: data[name] for name in known if data.get(name) is not None}
+        for name in ("config", "environment", "dataset"):
+            if not isinstance(values.get(name, {}), dict):
+                raise TypeError(f"{name} is not a mapping")
+        if values.get("git") is not None and not isinstance(values["git"], dict):
+            raise TypeError("git is not a mapping")
+        values["command"] = tuple(_strings(values.get("command", ())))
+        values["shard"] = tuple(int(part) for part in values.get("shard", (0, 1)))
+        for name in ("planned", "trained", "left"):
+            values[name] = tuple((str(model), int(fold)) for model, fold in values.get(name, ()))
+        return cls(**values)
+
+    def to_json(self) -> dict:
+        data = dataclasses.asdict(self)
+        for name in ("shard", "command"):
+            data[name] = list(data[name])
+        for name in ("planned", "trained", "left"):
+            data[name] = [list(pair) for pair in data[name]]
+        return data
+
+
+RUN_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]*")  # run ids become file names and links
+
+
+def _strings(values) -> list[str]:
+    if isinstance(values, str) or not all(isinstance(value, str) for value in values):
+        raise TypeError("command is not a list of strings")
+    return list(values)

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.errors import BenchError
-from bench.records import SCHEMA_VERSION, FoldRecord
+from bench.records import SCHEMA_VERSION, FoldRecord, RunManifest
 
 RUNS_DIR = "runs"
 SUPERSEDED_DIR = "superseded"
@@ -231,18 +231,20 @@ def supersede(results_dir: Path, model: str, stale: list[StoredFold], stamp: str
     return target
 
 
-def write_manifest(results_dir: Path, manifest: dict) -> Path:
-    path = results_dir / RUNS_DIR / f"{manifest['run_id']}.json"
-    content = {"schema_version": SCHEMA_VERSION, **manifest}
+def write_manifest(results_dir: Path, manifest: RunManifest) -> Path:
+    path = results_dir / RUNS_DIR / f"{manifest.run_id}.json"
+    content = manifest.to_json()
     atomic_write(path, (json.dumps(content, indent=1, sort_keys=True) + "\n").encode())
     return path
 
 
-def load_manifests(results_dir: Path) -> list[dict]:
+def load_manifests(results_dir: Path) -> list[RunManifest]:
     """Every run manifest, oldest first."""
     paths = sorted((results_dir / RUNS_DIR).glob("*.json"))
-    manifests = [read_json(path, what="run manifest") for path in paths]
-    return sorted(manifests, key=lambda manifest: manifest.get("started_at", ""))
+    manifests = [
+        RunManifest.from_json(read_json(path, what="run manifest"), path) for path in paths
+    ]
+    return sorted(manifests, key=lambda manifest: manifest.started_at or "")
 
 
 def atomic_write(path: Path, payload: bytes) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bench import config, data, fold_key, metrics, results
-from bench.records import FoldRecord
+from bench.records import FoldRecord, RunManifest
 from tests.conftest import install_dataset
 
 # A small dataset: every class present, the test split large enough for 50-image subsets.
@@ -70,7 +70,9 @@ def write_results(
             )
             results.write_fold(results_dir, FoldRecord(**record), predictions)
             trained.append([model, fold])
-    results.write_manifest(results_dir, manifest(run_config, run_id, trained))
+    results.write_manifest(
+        results_dir, RunManifest.from_json(manifest(run_config, run_id, trained), "fixture")
+    )
     return results_dir
 
 

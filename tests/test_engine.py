@@ -47,9 +47,9 @@ def test_every_default_model_trains_end_to_end(synthetic, tmp_path):
             assert record["history"]["learning_rate"] == [pytest.approx(0.0, abs=1e-9)]
             assert record["train_seconds"] > 0 and record["images_per_second"] > 0
     manifest = results.load_manifests(tmp_path)[0]
-    assert manifest["status"] == "completed"
-    assert manifest["dataset"]["sha256"]["train-images-idx3-ubyte"]
-    assert manifest["environment"]["versions"]["keras"]
+    assert manifest.status == "completed"
+    assert manifest.dataset["sha256"]["train-images-idx3-ubyte"]
+    assert manifest.environment["versions"]["keras"]
     summaries = report.load_reports(tmp_path)
     assert {s.model for s in summaries} == set(DEFAULT_MODELS)
     accuracies = [s.test["accuracy"][0] for s in summaries]
@@ -83,7 +83,7 @@ def test_interrupted_run_keeps_finished_folds_and_resumes(synthetic, tmp_path, m
     assert results.fold_path(tmp_path, "lenet5", "smoke", 0).exists()
     assert not results.fold_path(tmp_path, "lenet5", "smoke", 1).exists()
     assert not list(tmp_path.rglob("*.tmp"))
-    assert results.load_manifests(tmp_path)[0]["status"] == "interrupted"
+    assert results.load_manifests(tmp_path)[0].status == "interrupted"
     monkeypatch.setattr("bench.engine.fit_fold", real_fit)
     assert smoke_run(directory, tmp_path).trained == [("lenet5", 1)]
 

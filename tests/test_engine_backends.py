@@ -33,7 +33,7 @@ def test_smoke_profile_under_jax(synthetic, tmp_path):
         assert record["steps_per_execution"] == 1  # only measured (and used) under TensorFlow
         assert 0.0 <= record["test"]["accuracy"] <= 1.0
     manifest = results.load_manifests(tmp_path)[0]
-    assert manifest["environment"]["backend"] == "jax"
+    assert manifest.environment["backend"] == "jax"
 
 
 def test_mirrored_strategy_on_two_logical_cpus(synthetic, tmp_path):

@@ -166,8 +166,8 @@ def test_time_budget_runs_round_robin_and_never_starts_a_fold_that_cannot_finish
     assert outcome.left == [("lstm", 1)]
     assert reporter.budget is allowance
     manifest = results.load_manifests(tmp_path)[0]
-    assert manifest["status"] == "stopped by the time budget"
-    assert manifest["left"] == [["lstm", 1]]
+    assert manifest.status == "stopped by the time budget"
+    assert manifest.left == (("lstm", 1),)
     resumed = smoke_run(directory, tmp_path, ("lenet5", "lstm"))
     assert resumed.trained == [("lstm", 1)]
 

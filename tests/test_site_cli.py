@@ -156,3 +156,16 @@ def test_render_refuses_a_linked_result_file(stored, tmp_path):
     npz.symlink_to(elsewhere)
     result = render(results_dir, tmp_path / "site", data_dir)
     assert_one_line_error(result, str(npz), "not a plain file")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("run_id", "../../x"), ("command", "rm -rf /"), ("finished_at", "yesterday"),
+     ("environment", ["a"]), ("trained", [["lstm"]])],
+)  # fmt: skip
+def test_render_refuses_a_crafted_run_manifest(stored, tmp_path, field, value):
+    results_dir, data_dir = stored
+    (path,) = (results_dir / "runs").glob("*.json")
+    path.write_text(json.dumps({**json.loads(path.read_text()), field: value}))
+    result = render(results_dir, tmp_path / "site", data_dir)
+    assert_one_line_error(result, str(path), "run manifest has a malformed field")

@@ -14,6 +14,7 @@ import pytest
 
 from bench import data, report
 from bench.errors import BenchError
+from bench.records import RunManifest
 from bench.site import content, context, downloads, model_page, provenance
 from tests.site_fixtures import install_site_dataset, write_results
 
@@ -83,7 +84,8 @@ def test_bad_base_url_is_refused(given):
 
 def test_feed_updated_by_the_latest_run():
     index = content.read_index(CONTENT)
-    feed = context.feed(index, [{"finished_at": "2027-01-02T03:04:05+00:00"}], None)
+    latest = RunManifest(run_id="r1", finished_at="2027-01-02T03:04:05+00:00")
+    feed = context.feed(index, [latest], None)
     assert feed["updated"] == dt.datetime(2027, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
     assert feed["published"].date() == index.meta["date"]
     assert feed["id"] != feed["entry_id"] and feed["id"].startswith("urn:uuid:")
@@ -170,7 +172,7 @@ def test_reproduce_command_carries_overrides(tmp_path):
 
 
 def test_run_rows_tolerate_sparse_manifests():
-    row = provenance.run_row({"run_id": "r1"}, published=set())
+    row = provenance.run_row(RunManifest(run_id="r1"), published=set())
     assert row["run_id"] == "r1" and row["git"] is None and row["manifest"] is None
     assert row["plans"] == [] and row["versions"] == []
     assert row["precision"] == "precision not recorded"
@@ -188,7 +190,7 @@ def test_run_rows_tolerate_sparse_manifests():
     ],
 )  # fmt: skip
 def test_run_rows_name_the_light_models_precision_where_it_differs(environment, expected):
-    row = provenance.run_row({"run_id": "r1", "environment": environment}, published=set())
+    row = provenance.run_row(RunManifest(run_id="r1", environment=environment), published=set())
     assert row["precision"] == expected
 
 

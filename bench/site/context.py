@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from bench import data, report, results
 from bench.errors import BenchError
+from bench.records import RunManifest
 from bench.site import content, downloads, figures, findings, model_page, provenance
 from bench.site.jobs import FigureJob, PageJob, SiteContext
 from bench.site.model_page import model_href, summary_row
@@ -268,10 +269,10 @@ def comparison(reference: dict, rows: list[dict]) -> dict:
     }
 
 
-def feed(index: content.Page, manifests: list[dict], base_url: str | None) -> dict:
+def feed(index: content.Page, manifests: list[RunManifest], base_url: str | None) -> dict:
     """One Atom entry, the write-up, updated when the post's date or the latest run is newer."""
     published = dt.datetime.combine(index.meta["date"], dt.time(), tzinfo=dt.timezone.utc)
-    finished = [_utc(m["finished_at"]) for m in manifests if m.get("finished_at")]
+    finished = [_utc(m.finished_at) for m in manifests if m.finished_at]
     # Without a base URL there is no absolute address: the ids are stable name-based UUIDs
     # and the links are relative to the feed (see the README).
     title = index.meta["title"]

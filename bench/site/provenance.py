@@ -7,7 +7,7 @@ from itertools import groupby
 
 from bench import config, fold_key, statistics
 from bench.errors import BenchError
-from bench.records import FoldRecord
+from bench.records import FoldRecord, RunManifest
 from bench.report import ModelReport
 from bench.site.downloads import CSV_PATH, DATA_DIR
 from bench.site.jobs import Download
@@ -15,7 +15,7 @@ from bench.site.model_page import model_href
 
 
 def reproducibility(
-    reports: list[ModelReport], manifests: list[dict], files: list[Download]
+    reports: list[ModelReport], manifests: list[RunManifest], files: list[Download]
 ) -> dict:
     published = {download.path for download in files}
     return {
@@ -38,24 +38,24 @@ def methods() -> dict:
     }
 
 
-def run_row(manifest: dict, published: set[str]) -> dict:
-    """A run manifest as the page shows it (tolerant of keys an older bench did not write)."""
-    run_config = manifest.get("config") or {}
-    environment = manifest.get("environment") or {}
-    dataset = manifest.get("dataset") or {}
-    git = manifest.get("git")
-    manifest_path = f"{DATA_DIR}/runs/{manifest.get('run_id')}.json"
+def run_row(manifest: RunManifest, published: set[str]) -> dict:
+    """A run manifest as the page shows it (older manifests lack some fields: shown empty)."""
+    run_config = manifest.config
+    environment = manifest.environment
+    dataset = manifest.dataset
+    git = manifest.git
+    manifest_path = f"{DATA_DIR}/runs/{manifest.run_id}.json"
     return {
-        "run_id": manifest.get("run_id", "?"),
-        "profile": manifest.get("profile", "?"),
-        "status": manifest.get("status", "?"),
-        "started_at": manifest.get("started_at"),
-        "finished_at": manifest.get("finished_at"),
+        "run_id": manifest.run_id,
+        "profile": manifest.profile,
+        "status": manifest.status,
+        "started_at": manifest.started_at,
+        "finished_at": manifest.finished_at,
         "seed": run_config.get("seed"),
         "strategy": run_config.get("strategy"),
-        "shard": "/".join(str(part) for part in manifest.get("shard", [0, 1])),
-        "command": shlex.join(manifest.get("command") or []),
-        "host": manifest.get("host"),
+        "shard": "/".join(str(part) for part in manifest.shard),
+        "command": shlex.join(manifest.command),
+        "host": manifest.host,
         "git": {"commit": git["commit"], "dirty": git.get("dirty", False)} if git else None,
         "versions": sorted((environment.get("versions") or {}).items()),
         "os": environment.get("os"),
@@ -68,8 +68,8 @@ def run_row(manifest: dict, published: set[str]) -> dict:
         "dataset_origin": dataset.get("origin"),
         "digests": sorted((dataset.get("sha256") or {}).items()),
         "plans": [plan_row(name, plan) for name, plan in run_config.get("plans", [])],
-        "planned": len(manifest.get("planned") or []),
-        "trained": len(manifest.get("trained") or []),
+        "planned": len(manifest.planned),
+        "trained": len(manifest.trained),
         "manifest": manifest_path if manifest_path in published else None,
     }
 
