@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.errors import BenchError
-from bench.site import context, downloads, figures, output, pages
+from bench.site import context, downloads, figures, output, pages, urls
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = REPOSITORY_ROOT / "content"
 TEMPLATES_DIR = REPOSITORY_ROOT / "site_templates"
-STATIC_FILES = ("style.css",)
+STATIC_FILES = (urls.STYLE,)
 
 
 def render_site(

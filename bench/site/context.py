@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from bench import data, report, results
 from bench.errors import BenchError
 from bench.records import RunManifest
-from bench.site import content, downloads, figures, findings, model_page, provenance
+from bench.site import content, downloads, figures, findings, model_page, provenance, urls
 from bench.site.jobs import FigureJob, PageJob, SiteContext
 from bench.site.model_page import model_href, summary_row
 
@@ -49,6 +49,7 @@ def gather(
         "name": SITE_NAME,
         "author": index.meta["author"],
         "base_url": base_url,
+        "urls": urls.for_templates(),
         "models": [
             {"name": r.model, "title": model_pages[r.model].meta["title"], "path": model_href(r)}
             for r in reports
@@ -61,7 +62,7 @@ def gather(
     jobs = dataset_figures(dataset) + mistakes_jobs
     pages = [
         _page(
-            "index.html",
+            urls.INDEX,
             site,
             shown=reports,
             title=index.meta["title"],
@@ -75,7 +76,7 @@ def gather(
             shared_mistakes=mistakes,
         ),
         _page(
-            "reproducibility.html",
+            urls.REPRODUCIBILITY,
             site,
             shown=reports,
             title="Reproducibility",
@@ -85,14 +86,14 @@ def gather(
         ),
         # GitHub Pages serves 404.html at any depth: only absolute links work there.
         _page(
-            "404.html",
+            urls.NOT_FOUND,
             site,
             title="Page not found",
             description="There is no page at this address.",
             root=base_url or "",
         ),
         _page(
-            "feed.xml",
+            urls.FEED,
             site,
             title=index.meta["title"],
             description=index.meta["summary"],
@@ -134,7 +135,7 @@ def _page(
     base_url = site["base_url"]
     canonical = None
     if base_url:
-        canonical = base_url if path == "index.html" else base_url + path
+        canonical = base_url if path == urls.INDEX else base_url + path
     preview = preview_of(shown)
     page = {"title": title, "description": description, "path": path, "canonical": canonical}
     context = {"site": site, "page": page, "root": root, "preview": preview, **values}
@@ -170,12 +171,12 @@ def dataset_figures(dataset: data.FashionMNIST) -> list[FigureJob]:
     names = dataset.class_names
     train_images, train_labels = dataset.train_images, dataset.train_labels
     return [
-        FigureJob("figures/dataset-examples.png",
+        FigureJob(urls.DATASET_EXAMPLES,
                   functools.partial(figures.class_examples, train_images, train_labels, names)),
-        FigureJob("figures/dataset-grid.png",
+        FigureJob(urls.DATASET_GRID,
                   functools.partial(figures.class_grid, train_images, train_labels, names,
                                     per_class=GALLERY_PER_CLASS)),
-        FigureJob("figures/class-balance.svg",
+        FigureJob(urls.CLASS_BALANCE,
                   functools.partial(figures.class_balance, data.class_counts(train_labels),
                                     data.class_counts(dataset.test_labels), names)),
     ]  # fmt: skip
@@ -190,7 +191,7 @@ def shared_mistakes_figure(
         return None, []
     names = dataset.class_names
     images = model_page.test_images_at(mistakes["indices"], dataset, "shared mistakes")
-    path = "figures/shared-mistakes.png"
+    path = urls.SHARED_MISTAKES
     shown = len(mistakes["true"])
     true_classes = sorted({names[label] for label in mistakes["true"]})
     alt = (
@@ -220,16 +221,16 @@ def gallery(dataset: data.FashionMNIST) -> dict:
         )
     return {
         "examples": {
-            "src": "figures/dataset-examples.png",
+            "src": urls.DATASET_EXAMPLES,
             "alt": f"One training image of each of the ten classes: {names}.",
         },
         "grid": {
-            "src": "figures/dataset-grid.png",
+            "src": urls.DATASET_GRID,
             "alt": f"The first {GALLERY_PER_CLASS} training images of each class, one row per "
             "class, showing how much garments within a class vary.",
         },
         "balance": {
-            "src": "figures/class-balance.svg",
+            "src": urls.CLASS_BALANCE,
             "alt": f"Bar chart of images per class in both splits: {balance}.",
         },
         "train_images": sum(train),
@@ -277,10 +278,10 @@ def feed(index: content.Page, manifests: list[RunManifest], base_url: str | None
     # and the links are relative to the feed (see the README).
     title = index.meta["title"]
     return {
-        "id": f"{base_url}feed.xml" if base_url else _urn(f"{title} (feed)"),
+        "id": f"{base_url}{urls.FEED}" if base_url else _urn(f"{title} (feed)"),
         "entry_id": base_url or _urn(title),
-        "self": f"{base_url}feed.xml" if base_url else "feed.xml",
-        "alternate": base_url or "index.html",
+        "self": f"{base_url}{urls.FEED}" if base_url else urls.FEED,
+        "alternate": base_url or urls.INDEX,
         "published": published,
         "updated": max([published, *finished]),
     }

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from bench import report, results
 from bench.errors import BenchError
+from bench.site import urls
 from bench.site.jobs import Download
 from bench.site.output import Writer
 
-DATA_DIR = "data/results"
-CSV_PATH = "data/results.csv"
+DATA_DIR = urls.RESULTS_DATA
+CSV_PATH = urls.CSV
 SUFFIXES = (".test.npz", ".held-out.npz")  # probabilities beside each fold JSON
 # (CSV column, summary-row key); (mean, std) pairs become two columns, and so do the 95%
 # intervals named in INTERVAL_FIELDS (empty cells where a model has none).

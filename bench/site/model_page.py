@@ -11,7 +11,7 @@ from bench import data, metrics
 from bench.errors import BenchError
 from bench.records import FoldRecord
 from bench.report import ModelReport
-from bench.site import calibration, content, figures, significance
+from bench.site import calibration, content, figures, significance, urls
 from bench.site.jobs import FigureJob
 
 # Generated blocks around the model page's own headings (see context.place_blocks).
@@ -28,7 +28,6 @@ def model_context(
 ) -> tuple[dict, list[FigureJob]]:
     """Values for model.html, and the jobs that draw the figures it shows."""
     names = dataset.class_names
-    folder = f"figures/{report.model}"
     histories = [record.history for record in report.folds]
     confusion = report.ensemble["confusion"]
     wrong = misclassified(report, dataset)
@@ -38,22 +37,22 @@ def model_context(
     # name -> (file, drawing, alt text)
     planned = {
         "confusion": (
-            f"{folder}/confusion.svg",
+            urls.model_figure(report.model, "confusion.svg"),
             functools.partial(figures.confusion_matrix, confusion, names),
             figures.describe_confusion(confusion, names, subject=subject),
         ),
         "curves": (
-            f"{folder}/learning-curves.svg",
+            urls.model_figure(report.model, "learning-curves.svg"),
             functools.partial(figures.learning_curves, histories),
             figures.describe_learning_curves(histories),
         ),
         "fold_scores": (
-            f"{folder}/fold-scores.svg",
+            urls.model_figure(report.model, "fold-scores.svg"),
             functools.partial(figures.fold_scores, fold_accuracies, report.ensemble["accuracy"]),
             fold_scores_alt(fold_accuracies, report.ensemble["accuracy"]),
         ),
         "reliability": (
-            f"{folder}/reliability.svg",
+            urls.model_figure(report.model, "reliability.svg"),
             functools.partial(
                 figures.reliability_diagram,
                 calibrated.ensemble_bins,
@@ -64,7 +63,7 @@ def model_context(
     }
     if wrong["count"]:
         planned["misclassified"] = (
-            f"{folder}/misclassified.png",
+            urls.model_figure(report.model, "misclassified.png"),
             functools.partial(
                 figures.misclassified_grid, wrong["images"], wrong["true"], wrong["predicted"],
                 names,
@@ -101,7 +100,7 @@ def model_context(
 
 
 def model_href(r: ModelReport) -> str:
-    return f"models/{r.model}.html"
+    return urls.model_page(r.model)
 
 
 def summary_row(r: ModelReport) -> dict:
