@@ -100,6 +100,10 @@ FreshOption = Annotated[
     bool,
     typer.Option(help="Retrain folds already stored (old ones are moved to results/superseded/)."),
 ]
+ShardOption = Annotated[str, typer.Option(help="Train only folds with index % N == I, as I/N.")]
+StrategyOption = Annotated[
+    str, typer.Option(help="default, or mirrored (TensorFlow MirroredStrategy over all GPUs).")
+]
 TimeBudgetOption = Annotated[
     str | None,
     typer.Option(
@@ -190,12 +194,8 @@ def train_command(
     data_dir: DataDirOption = None,
     results_dir: ResultsDirOption = Path("results"),
     fresh: FreshOption = False,
-    shard: Annotated[
-        str, typer.Option(help="Train only folds with index % N == I, as I/N.")
-    ] = "0/1",
-    strategy: Annotated[
-        str, typer.Option(help="default, or mirrored (TensorFlow MirroredStrategy over all GPUs).")
-    ] = "default",
+    shard: ShardOption = "0/1",
+    strategy: StrategyOption = "default",
     precision: PrecisionOption = "auto",
     time_budget: TimeBudgetOption = None,
     quiet: QuietOption = False,
@@ -235,6 +235,8 @@ def build_site_command(
     batch_size: BatchSizeOption = None,
     seed: SeedOption = 0,
     fresh: FreshOption = False,
+    shard: ShardOption = "0/1",
+    strategy: StrategyOption = "default",
     precision: PrecisionOption = "auto",
     time_budget: TimeBudgetOption = None,
     quiet: QuietOption = False,
@@ -256,8 +258,8 @@ def build_site_command(
     options = TrainOptions(
         models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
         batch_size=batch_size, seed=seed, data_dir=data_dir, results_dir=results_dir,
-        fresh=fresh, precision=precision, time_budget=time_budget,
-        skip_shown_from_fuller=True,
+        fresh=fresh, shard=shard, strategy=strategy, precision=precision,
+        time_budget=time_budget, skip_shown_from_fuller=True,
     )  # fmt: skip
     run_training(options, quiet=quiet)
     _render(results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir)

@@ -113,7 +113,8 @@ def test_build_site_trains_then_renders(stored, tmp_path, monkeypatch):
     result = runner.invoke(app, [
         "build-site", "--model", "lenet5", "--profile", "smoke", "--folds", "3", "--epochs", "2",
         "--batch-size", "8", "--seed", "7", "--fresh", "--quiet", "--data-dir", str(data_dir),
-        "--results-dir", str(results_dir), "--out", str(out),
+        "--results-dir", str(results_dir), "--out", str(out), "--shard", "1/2",
+        "--strategy", "mirrored", "--time-budget", "90m",
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
     ((options, quiet),) = calls
@@ -122,6 +123,8 @@ def test_build_site_trains_then_renders(stored, tmp_path, monkeypatch):
         ("lenet5",), "smoke", 3, 2)  # fmt: skip
     assert (options.batch_size, options.seed, options.fresh) == (8, 7, True)
     assert (options.data_dir, options.results_dir) == (data_dir, results_dir)
+    assert (options.shard, options.strategy, options.time_budget) == ("1/2", "mirrored", "90m")
+    assert options.skip_shown_from_fuller  # build-site leaves models shown from fuller results
     assert (out / "models" / "lstm.html").is_file()
 
 
