@@ -66,24 +66,12 @@ def fit_fold(
     """Train ``spec`` on the fold; return what it measured (scores, history, timing) and what
     it predicted on the test images and on its held-out fold."""
     fold_started = time.perf_counter()
-    keras.utils.set_random_seed(seed)
-    precision = device.precision(spec)
-    # Under MirroredStrategy, TensorFlow 2.21 fails in the multi-step loop ("You must feed a
-    # value for placeholder tensor"): one step per call there.
-    steps_per_execution = device.steps_per_execution(spec) if strategy == "default" else 1
-    keras.mixed_precision.set_global_policy(precision)
-    with distribution_scope(strategy, device):
-        base = spec.build()
-        model = _with_augmentation(base, recipe.augmentation, seed)
-        model.compile(
-            optimizer=make_optimizer(recipe, steps_per_epoch(len(data.train_x), recipe.batch_size)),
-            loss=keras.losses.CategoricalCrossentropy(
-                from_logits=True, label_smoothing=recipe.label_smoothing
-            ),
-            metrics=["accuracy"],
-            jit_compile=device.jit_compile(spec.family),
-            steps_per_execution=steps_per_execution,
-        )
+    compiled = compile_for(
+        spec, recipe, device=device, seed=seed, strategy=strategy,
+        steps=steps_per_epoch(len(data.train_x), recipe.batch_size),
+    )  # fmt: skip
+    base, model = compiled.base, compiled.model
+    precision, steps_per_execution = compiled.precision, compiled.steps_per_execution
     timer = _EpochTimer(reporter, steps_per_epoch(len(data.train_x), recipe.batch_size))
     try:
         fitted = model.fit(
@@ -147,6 +135,49 @@ def fit_fold(
         held_out=Predictions(held_indices, data.held_y, held_probabilities),
     )
     return fit, predictions
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """A model compiled the way `bench train` trains it, and the settings that applied."""
+
+    base: keras.Model  # the network itself (what is stored and described)
+    model: keras.Model  # the network behind the training-time augmentation layers
+    precision: str  # the Keras dtype policy
+    steps_per_execution: int
+
+
+def compile_for(
+    spec: ModelSpec,
+    recipe: Recipe,
+    *,
+    device: Device,
+    seed: int,
+    steps: int,
+    strategy: str = "default",
+    metrics_: tuple[str, ...] = ("accuracy",),
+) -> CompiledModel:
+    """Build ``spec`` and compile it for ``recipe`` on ``device`` (``steps`` optimizer steps
+    per epoch): the one place a model is compiled, used by ``fit_fold`` and the benchmarks."""
+    keras.utils.set_random_seed(seed)
+    precision = device.precision(spec)
+    # Under MirroredStrategy, TensorFlow 2.21 fails in the multi-step loop ("You must feed a
+    # value for placeholder tensor"): one step per call there.
+    steps_per_execution = device.steps_per_execution(spec) if strategy == "default" else 1
+    keras.mixed_precision.set_global_policy(precision)
+    with distribution_scope(strategy, device):
+        base = spec.build()
+        model = _with_augmentation(base, recipe.augmentation, seed)
+        model.compile(
+            optimizer=make_optimizer(recipe, steps),
+            loss=keras.losses.CategoricalCrossentropy(
+                from_logits=True, label_smoothing=recipe.label_smoothing
+            ),
+            metrics=list(metrics_),
+            jit_compile=device.jit_compile(spec.family),
+            steps_per_execution=steps_per_execution,
+        )
+    return CompiledModel(base, model, precision, steps_per_execution)
 
 
 def learning_rate_schedule(recipe: Recipe, steps: int) -> keras.optimizers.schedules.CosineDecay:

@@ -40,29 +40,23 @@ def measure(model_name: str, pipeline: str, seconds: float) -> dict:
 
     from bench import devices
     from bench.models import get_model
-    from bench.training import _with_augmentation, make_optimizer
+    from bench.training import compile_for
 
     spec = get_model(model_name)
     keras.utils.set_random_seed(0)
     policy, steps_per_execution = "float32", 1
-    if pipeline == "bench":
-        device = devices.detect()
-        policy = device.precision(spec)
-        steps_per_execution = device.steps_per_execution(spec)
-        keras.mixed_precision.set_global_policy(policy)
-        recipe = get_model(model_name).full
-        batch = recipe.batch_size
-        model = _with_augmentation(spec.build(), recipe.augmentation, seed=0)
-        optimizer = make_optimizer(recipe, steps=100)
-    else:
+    if pipeline == "bench":  # exactly what `bench train` compiles, augmentation included
+        compiled = compile_for(spec, spec.full, device=devices.detect(), seed=0, steps=100,
+                               metrics_=())  # fmt: skip
+        model, batch = compiled.model, spec.full.batch_size
+        policy, steps_per_execution = compiled.precision, compiled.steps_per_execution
+    else:  # the 2021 pipeline: Adam at 1e-3, batch 32, float32
         batch = 32
         model = spec.build()
-        optimizer = keras.optimizers.Adam(1e-3)
-    model.compile(
-        optimizer=optimizer,
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-        steps_per_execution=steps_per_execution,
-    )
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-3),
+            loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+        )
     rng = np.random.default_rng(0)
     steps = 4000 if spec.input_resolution == 28 else 200
     images = rng.random((batch * min(steps, 64), 28, 28, 1), dtype=np.float32)
