@@ -89,6 +89,7 @@ def print_reports(reports) -> None:
         caption="test acc., macro F1: mean ± std over folds; ensemble: mean of their probabilities",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
+        padding=(0, 1, 0, 0),  # fits 80 columns with the profile column too
     )
     headers = ["model", *(["profile"] if mixed else []), "folds", "test acc.", "macro F1",
                "ensemble", "held-out", "train"]  # fmt: skip
