@@ -82,6 +82,7 @@ class _ModelPlan:
     legacy: list[results.StoredFold]  # schema-1 folds that match: upgraded in place
     done: set[int]
     mine: list[int]
+    stored: list[results.StoredFold]  # every profile's folds, read once (they seed the budget)
 
 
 def run(
@@ -132,7 +133,7 @@ def run(
         for fold in sorted(set(plan.mine) - plan.done):
             work.append(WorkItem(name, fold, model_plan.folds, model_plan.recipe.epochs, steps,
                                  train_count))  # fmt: skip
-        for stored in results.load_folds(results_dir, name):
+        for stored in plan.stored:
             _seed_timer(timer, stored.record)
     if budget is not None:
         work = round_robin(work, lambda item: item.model, lambda item: item.fold)
@@ -223,7 +224,8 @@ def _plan_model(
     key = fold_key.key(identity)
     mine = protocol.shard_folds(plan.folds, shard)
     stale, legacy, done = [], [], set()
-    for stored in results.load_folds(results_dir, spec.name, config.profile):
+    every_profile = results.load_folds(results_dir, spec.name)
+    for stored in (s for s in every_profile if s.profile == config.profile):
         stored_key = stored.record.fold_key
         if stored.record.schema_version < 2:
             old = fold_key.legacy_identity(stored.record, table, digest)
@@ -234,7 +236,7 @@ def _plan_model(
         if stored.record.schema_version < 2:
             legacy.append(stored)
         done.add(stored.fold)
-    return _ModelPlan(spec, identity, key, splits, stale, legacy, done, mine)
+    return _ModelPlan(spec, identity, key, splits, stale, legacy, done, mine, every_profile)
 
 
 def _architecture(spec: ModelSpec) -> tuple[list[dict], str]:

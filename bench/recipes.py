@@ -42,3 +42,8 @@ class Plan:
 # The quick preview's AdamW settings, shared by the models' quick plans: it converges in few
 # steps, and augmentation is left out because it slows early convergence.
 QUICK_ADAMW = dict(optimizer="adamw", weight_decay=1e-4, label_smoothing=0.0)
+
+# The 2021 write-up's pipeline, for the 227-pixel variants: Adam at 1e-3, batch 32, no
+# augmentation, a fixed budget (no early stop).
+RECIPE_2021 = Recipe(epochs=20, batch_size=32, optimizer="adamw", learning_rate=1e-3,
+                     weight_decay=0.0)  # fmt: skip

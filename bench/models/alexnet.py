@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from bench.models.lazy import keras, layers
 from bench.models.registry import Citation, register
-from bench.recipes import QUICK_ADAMW, Augmentation, Plan, Recipe
+from bench.recipes import QUICK_ADAMW, RECIPE_2021, Augmentation, Plan, Recipe
 
 PARAMETERS = 7_136_330
 """Weights for 10 classes at 28x28: 7,135,626 trainable plus 704 batch-normalisation
@@ -92,10 +92,6 @@ QUICK = Plan(
     train_images=10_000,
     test_images=2_000,
 )
-# The 2021 pipeline: Adam at 1e-3, batch 32, no augmentation (fixed budget, no early stop).
-FULL_2021 = Recipe(
-    epochs=20, batch_size=32, optimizer="adamw", learning_rate=1e-3, weight_decay=0.0
-)
 
 
 @register(
@@ -152,7 +148,7 @@ def build_alexnet(num_classes: int = 10) -> keras.Model:
     input_resolution=227,
     parameters=PARAMETERS_227,
     forward_flops=2_121_848_512,
-    full=FULL_2021,
+    full=RECIPE_2021,
 )
 def build_alexnet_227(num_classes: int = 10) -> keras.Model:
     """AlexNet with the paper's layer sizes, resizing 28x28 inputs to 227x227 inside the model.

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from bench.models.lazy import keras, layers
 from bench.models.registry import Citation, register
-from bench.recipes import QUICK_ADAMW, Augmentation, Plan, Recipe
+from bench.recipes import QUICK_ADAMW, RECIPE_2021, Augmentation, Plan, Recipe
 
 PARAMETERS = 21_297_994
 """Weights for 10 classes at 28x28: 21,280,970 trainable plus 17,024 batch-normalisation
@@ -102,10 +102,6 @@ QUICK = Plan(
     train_images=2_000,
     test_images=2_000,
 )
-# The 2021 pipeline: Adam at 1e-3, batch 32, no augmentation (fixed budget, no early stop).
-FULL_2021 = Recipe(
-    epochs=20, batch_size=32, optimizer="adamw", learning_rate=1e-3, weight_decay=0.0
-)
 
 
 @register(
@@ -150,7 +146,7 @@ def build_resnet34(num_classes: int = 10) -> keras.Model:
     input_resolution=227,
     parameters=PARAMETERS_227,
     forward_flops=8_137_517_568,
-    full=FULL_2021,
+    full=RECIPE_2021,
 )
 def build_resnet34_227(num_classes: int = 10) -> keras.Model:
     """ResNet-34 with the paper's stem, resizing 28x28 inputs to 227x227 inside the model.
