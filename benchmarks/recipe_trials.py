@@ -62,10 +62,10 @@ def candidates() -> dict[str, dict[str, Recipe]]:
             "flip-30ep": replace(lstm, augmentation=_FLIP),
         },
         "alexnet": {
-            "sgd-ls-flip-shift10-6ep": replace(alexnet, epochs=6, warmup_epochs=1),
-            "adamw-flip-shift5-6ep": replace(
+            "sgd-ls-flip-shift10-4ep": replace(alexnet, epochs=4, warmup_epochs=1),
+            "adamw-flip-shift5-4ep": replace(
                 alexnet,
-                epochs=6,
+                epochs=4,
                 warmup_epochs=1,
                 optimizer="adamw",
                 learning_rate=1e-3,
