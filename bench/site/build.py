@@ -14,7 +14,7 @@ from bench.site import context, downloads, figures, output, pages, urls
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = REPOSITORY_ROOT / "content"
 TEMPLATES_DIR = REPOSITORY_ROOT / "site_templates"
-STATIC_FILES = (urls.STYLE,)
+STATIC_FILES = (urls.STYLE, urls.FAVICON)
 
 
 def render_site(

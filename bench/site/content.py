@@ -89,7 +89,9 @@ def read_page(path: Path, required: tuple[str, ...]) -> Page:
 def render_markdown(text: str) -> str:
     """Markdown to HTML with tables, footnotes, heading ids and fenced code."""
     converter = markdown.Markdown(
-        extensions=list(MARKDOWN_EXTENSIONS), extension_configs=MARKDOWN_CONFIG
+        extensions=list(MARKDOWN_EXTENSIONS),
+        extension_configs=MARKDOWN_CONFIG,
+        output_format="html",  # <hr>, not XHTML's <hr />, which the Nu checker remarks on
     )
     return converter.convert(text)
 

@@ -11,6 +11,7 @@ REPRODUCIBILITY = "reproducibility.html"
 NOT_FOUND = "404.html"
 FEED = "feed.xml"
 STYLE = "style.css"
+FAVICON = "favicon.svg"
 CSV = "data/results.csv"
 RESULTS_DATA = "data/results"  # the published copy of results/
 DATASET_EXAMPLES = "figures/dataset-examples.png"
@@ -35,5 +36,6 @@ def for_templates() -> dict[str, str]:
         "reproducibility": REPRODUCIBILITY,
         "feed": FEED,
         "style": STYLE,
+        "favicon": FAVICON,
         "csv": CSV,
     }
