@@ -2,10 +2,11 @@
 
 Opens pages from a local HTTP server and from file://, in light and dark schemes, on a desktop
 and a phone viewport, and fails on any failed request, HTTP error, console error, image that
-did not load or sideways scrolling of the page. Screenshots go to test-artifacts/.
+did not load or sideways scrolling of the page. Screenshots go to test-artifacts/. Every page
+of the fixture site also passes axe-core's WCAG 2.1 AA and best-practice rules in both schemes.
 
-Locally the test skips when Chromium or Playwright is missing; under CI (the CI variable set)
-it fails instead, because CI installs both.
+Locally the tests skip when Chromium, Playwright or axe-core is missing; under CI (the CI
+variable set) they fail instead, because CI installs all three.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from bench.site import serve
 from tests.conftest import require, serving
+from tests.site_checkers import axe_source, axe_violations
 from tests.site_fixtures import build_fixture_site
 
 CHROMIUM = Path(os.environ.get("BENCH_CHROMIUM", "/usr/bin/chromium"))
@@ -118,6 +120,26 @@ def test_pages_load_cleanly(browser, site, server_url, origin, path):
             for problem in visit(browser, url, scheme=scheme, viewport=viewport, screenshot=shot)
         ]
     assert problems == []
+
+
+# Each scheme on its own viewport, as above: the phone's narrow tables scroll sideways, so the
+# rule that scroll containers be reachable by keyboard has something to check.
+@pytest.mark.parametrize(("scheme", "viewport"), [("light", "desktop"), ("dark", "phone")])
+def test_every_page_passes_axe(browser, site, server_url, scheme, viewport):
+    source = axe_source()
+    pages = sorted(path.relative_to(site).as_posix() for path in site.rglob("*.html"))
+    assert len(pages) >= 6, pages  # the index, the model pages, reproducibility and 404
+    context = browser.new_context(viewport=VIEWPORTS[viewport], color_scheme=scheme)
+    violations = []
+    try:
+        for path in pages:
+            page = context.new_page()
+            page.goto(server_url + path, wait_until="load")
+            violations += [f"{path}: {line}" for line in axe_violations(page, source)]
+            page.close()
+    finally:
+        context.close()
+    assert not violations, f"axe-core, {scheme} scheme:\n" + "\n".join(violations)
 
 
 def test_dark_scheme_applies(browser, site):

@@ -12,6 +12,7 @@ import html5lib
 import pytest
 
 from bench.site import output
+from tests.site_checkers import nu_problems
 from tests.site_fixtures import build_fixture_site
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -83,7 +84,8 @@ def broken_references(site: Path) -> list[str]:
 
 def test_every_page_exists(quick_site):
     expected = [
-        "index.html", "reproducibility.html", "404.html", "feed.xml", "style.css", ".nojekyll",
+        "index.html", "reproducibility.html", "404.html", "feed.xml", "style.css", "favicon.svg",
+        ".nojekyll",
         output.MARKER, "data/results.csv",
         *(f"models/{model}.html" for model in MODELS),
         *(f"figures/{model}/{name}" for model in MODELS for name in (
@@ -112,6 +114,46 @@ def test_html_parses_strictly(site_name, request):
             parser.parse(page.read_bytes())
         except html5lib.html5parser.ParseError as error:
             pytest.fail(f"{page.relative_to(site)}: {error}")
+
+
+def test_nu_html_checker_finds_nothing(quick_site, full_site):
+    """The W3C's Nu checker, once over both sites: no error and no warning on any page."""
+    sites = (quick_site, full_site)
+    pages = [page for site in sites for page in html_pages(site)]
+    problems = nu_problems(pages, root=quick_site.parent.parent)
+    assert not problems, "Nu HTML checker:\n" + "\n".join(problems)
+
+
+class _ScrollContainers(HTMLParser):
+    """The attributes of every element with the ``table-scroll`` class."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if "table-scroll" in (attributes.get("class") or "").split():
+            self.found.append(attributes)
+
+
+@pytest.mark.parametrize("site_name", ["quick_site", "full_site"])
+def test_scroll_containers_are_named_tab_stops(site_name, request):
+    """A table that may scroll is reachable by keyboard and announced by name, at any width
+    (axe only judges the containers that overflow at the width it runs)."""
+    site = request.getfixturevalue(site_name)
+    unreachable = []
+    for page in html_pages(site):
+        parser = _ScrollContainers()
+        parser.feed(page.read_text(encoding="utf-8"))
+        unreachable += [
+            f"{page.relative_to(site)}: {attributes}"
+            for attributes in parser.found
+            if attributes.get("tabindex") != "0"
+            or attributes.get("role") != "region"
+            or not attributes.get("aria-label")
+        ]
+    assert not unreachable
 
 
 def test_results_table_sorted_by_mean_accuracy(quick_site):
