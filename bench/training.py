@@ -156,14 +156,17 @@ def compile_for(
     steps: int,
     strategy: str = "default",
     metrics_: tuple[str, ...] = ("accuracy",),
+    steps_per_execution: int | None = None,
 ) -> CompiledModel:
     """Build ``spec`` and compile it for ``recipe`` on ``device`` (``steps`` optimizer steps
-    per epoch): the one place a model is compiled, used by ``fit_fold`` and the benchmarks."""
+    per epoch): the one place a model is compiled, used by ``fit_fold`` and the benchmarks.
+    ``steps_per_execution`` overrides the device's choice (benchmarks compare settings)."""
     keras.utils.set_random_seed(seed)
     precision = device.precision(spec)
-    # Under MirroredStrategy, TensorFlow 2.21 fails in the multi-step loop ("You must feed a
-    # value for placeholder tensor"): one step per call there.
-    steps_per_execution = device.steps_per_execution(spec) if strategy == "default" else 1
+    if steps_per_execution is None:
+        # Under MirroredStrategy, TensorFlow 2.21 fails in the multi-step loop ("You must feed
+        # a value for placeholder tensor"): one step per call there.
+        steps_per_execution = device.steps_per_execution(spec) if strategy == "default" else 1
     keras.mixed_precision.set_global_policy(precision)
     with distribution_scope(strategy, device):
         base = spec.build()

@@ -23,16 +23,13 @@ import argparse
 import importlib.metadata
 import json
 import math
-import os
 import shlex
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-import host
+import harness
 
 from bench.devices import LIGHT_MODEL_FLOPS
 from bench.models import all_models
@@ -47,7 +44,6 @@ FOLD_TRAIN_IMAGES = 54_000  # a full-profile fold trains on nine tenths of the 6
 BATCHES_OF_DATA = 8  # distinct random batches each worker cycles through
 MATMUL_SIZE = 2048
 MATMUL_SECONDS = 5.0  # per dtype, at most
-WORKER_TIMEOUT_SECONDS = 1800
 TRAINING_FLOPS_PER_FORWARD = 3  # forward plus a backward pass that costs about two forwards
 
 
@@ -94,31 +90,19 @@ def measure_keras(case: Case, job: dict) -> dict:
     from bench.devices import detect, prepare_environment
 
     prepare_environment()  # before Keras: oneDNN on under TensorFlow, as bench does
-    import keras
     import numpy as np
     import timing
 
     from bench.models import get_model
     from bench.recipes import Augmentation
-    from bench.training import make_optimizer, steps_per_epoch
+    from bench.training import compile_for, steps_per_epoch
 
     spec = get_model(job["model"])
     recipe = replace(spec.full, batch_size=job["batch_size"],
                      augmentation=Augmentation())  # fmt: skip
-    device = detect(case.precision)
-    policy, spe = device.precision(spec), device.steps_per_execution(spec)
-    keras.utils.set_random_seed(0)
-    keras.mixed_precision.set_global_policy(policy)
-    model = spec.build()
-    model.compile(
-        optimizer=make_optimizer(recipe, steps_per_epoch(FOLD_TRAIN_IMAGES, recipe.batch_size)),
-        loss=keras.losses.CategoricalCrossentropy(
-            from_logits=True, label_smoothing=recipe.label_smoothing
-        ),
-        metrics=["accuracy"],
-        jit_compile=device.jit_compile(spec.family),
-        steps_per_execution=spe,
-    )
+    compiled = compile_for(spec, recipe, device=detect(case.precision), seed=0,
+                           steps=steps_per_epoch(FOLD_TRAIN_IMAGES, recipe.batch_size))  # fmt: skip
+    model, policy, spe = compiled.model, compiled.precision, compiled.steps_per_execution
     rng = np.random.default_rng(0)
     images = rng.random((recipe.batch_size * spe * BATCHES_OF_DATA, 28, 28, 1), dtype=np.float32)
     labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, len(images))]
@@ -206,47 +190,32 @@ def run_worker(job: dict) -> dict:
 
 
 def _spawn(job: dict) -> dict:
-    """Run one job in a new process; a failure is recorded (with its error) rather than fatal."""
+    """Run one job in a new process; bench's own default decides oneDNN."""
     case = CASES_BY_NAME.get(job["case"], MATMUL_CASE)
-    env = {**os.environ, "KERAS_BACKEND": case.backend, "TF_CPP_MIN_LOG_LEVEL": "2",
-           "PYTHONPATH": str(HERE.parent)}  # fmt: skip
-    env.pop("TF_ENABLE_ONEDNN_OPTS", None)  # bench's own default decides
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(job)]
-    try:
-        finished = subprocess.run(command, env=env, capture_output=True, text=True,
-                                  timeout=WORKER_TIMEOUT_SECONDS, check=False)  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return {"error": f"no result within {WORKER_TIMEOUT_SECONDS} s"}
-    if finished.returncode != 0:
-        return {"error": f"exit status {finished.returncode}: {finished.stderr.strip()[-1500:]}"}
-    return json.loads(finished.stdout.strip().splitlines()[-1])
+    env = harness.worker_environment(case.backend)
+    env.pop("TF_ENABLE_ONEDNN_OPTS", None)
+    return harness.spawn(__file__, job, env)
 
 
 def run(arguments: argparse.Namespace) -> dict:
-    """Every round runs each job once, starting at job r mod n; returns the summary."""
-    started = time.perf_counter()
-    machine = {**host.describe(), "torch": importlib.metadata.version("torch")}
+    """Every round runs each job once, in rotated order; returns the summary."""
+    report = harness.Report("cpu_side_by_side", _command(arguments), arguments.out)
+    report.machine["torch"] = importlib.metadata.version("torch")
     cases = [case for case in CASES if case.path in arguments.paths]
     common = {"batch_size": arguments.batch_size, "seconds": arguments.seconds,
               "warmup_steps": arguments.warmup_steps}  # fmt: skip
     jobs = [{"case": case.name, "model": model, **common}
             for model in arguments.models for case in cases]  # fmt: skip
-    jobs.append({"case": MATMUL_CASE.name, "seconds": min(arguments.seconds, MATMUL_SECONDS)})
-    samples: dict[tuple[str, str], list[dict]] = {}
-    for round_index in range(arguments.repeats):
-        start = round_index % len(jobs)
-        for job in jobs[start:] + jobs[:start]:
-            sample = _spawn(job)
-            samples.setdefault((job.get("model", ""), job["case"]), []).append(sample)
-            print(f"round {round_index + 1}/{arguments.repeats}: {_progress(job, sample)}",
-                  flush=True)  # fmt: skip
+    jobs.append({"case": MATMUL_CASE.name, "model": "",
+                 "seconds": min(arguments.seconds, MATMUL_SECONDS)})  # fmt: skip
+    samples = harness.run_rounds(jobs, arguments.repeats, _spawn,
+                                 key=lambda job: (job["model"], job["case"]),
+                                 describe=_progress)  # fmt: skip
     peaks = [s["gflops"] for s in samples[("", MATMUL_CASE.name)] if "gflops" in s]
     peak = {dtype: statistics.median(p[dtype] for p in peaks) for dtype in (peaks or [{}])[0]}
     rows = _rows(arguments.models, cases, samples, peak.get("bfloat16"))
-    return {
+    payload = {
         "schema_version": SCHEMA_VERSION,
-        "command": _command(arguments),
-        "machine": {**machine, "load_average_after": os.getloadavg()},
         "settings": {
             **common,
             "repeats": arguments.repeats,
@@ -254,9 +223,9 @@ def run(arguments: argparse.Namespace) -> dict:
             "cases": [asdict(case) for case in cases],
         },
         "matmul_peak_gflops": {"size": MATMUL_SIZE, **peak},
-        "minutes": (time.perf_counter() - started) / 60,
         "rows": [asdict(row) for row in rows],
     }
+    return report.finish(payload, markdown)
 
 
 def _rows(models, cases, samples, bfloat16_peak: float | None) -> list[Row]:
@@ -284,9 +253,7 @@ def _rows(models, cases, samples, bfloat16_peak: float | None) -> list[Row]:
 
 
 def _progress(job: dict, sample: dict) -> str:
-    label = f"{job.get('model', '')} {job['case']}".strip()
-    if "error" in sample:
-        return f"{label}: FAILED {sample['error'].splitlines()[-1]}"
+    label = f"{job['model']} {job['case']}".strip()
     if "gflops" in sample:
         peaks = (f"{dtype} {gflops:,.0f} GFLOP/s" for dtype, gflops in sample["gflops"].items())
         return f"{label}: {', '.join(peaks)}"
@@ -303,10 +270,6 @@ def _command(arguments: argparse.Namespace) -> str:
     return shlex.join(words)
 
 
-def _number(value: float | None, pattern: str) -> str:
-    return "failed" if value is None else format(value, pattern)
-
-
 def markdown(summary: dict) -> str:
     """The summary as a page: the set-up in words, one table, the command."""
     machine, settings = summary["machine"], summary["settings"]
@@ -316,9 +279,7 @@ def markdown(summary: dict) -> str:
     lines = [
         "# The same networks, four ways: training images/s on this CPU",
         "",
-        f"{host.summary_line(machine)}, PyTorch {machine['torch']}; load average before "
-        f"{machine['load_average'][0]:.1f}, after {machine['load_average_after'][0]:.1f}; "
-        f"{summary['minutes']:.0f} min.",
+        f"{harness.machine_line(summary)} PyTorch {machine['torch']}.",
         "",
         f"AlexNet and ResNet-34 at 28x28, batch {settings['batch_size']}, random data, **no "
         "augmentation layers** (bench's full recipes add random flips, shifts and erasing): the "
@@ -343,10 +304,10 @@ def markdown(summary: dict) -> str:
         parameters = f"{row['parameters']:,}" if row["parameters"] else "-"
         lines.append(
             f"| {row['model']} | {row['case']} | {row['precision']} | {parameters} | "
-            f"{_number(row['images_per_second'], ',.1f')} | "
-            f"{_number(row['ratio_to_reference'], '.2f')}x | "
-            f"{_number(row['training_gflops'], ',.0f')} | "
-            f"{_number(row['share_of_bfloat16_peak'], '.0%')} |"
+            f"{harness.cell(row['images_per_second'], ',.1f')} | "
+            f"{harness.cell(row['ratio_to_reference'], '.2f')}x | "
+            f"{harness.cell(row['training_gflops'], ',.0f')} | "
+            f"{harness.cell(row['share_of_bfloat16_peak'], '.0%')} |"
         )
     lines += ["", f"Reproduce: `{summary['command']}`", ""]
     return "\n".join(lines)
@@ -361,17 +322,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=256, help="images per training step")
     parser.add_argument("--warmup-steps", type=int, default=3, help="untimed steps first")
     parser.add_argument("--out", type=Path, default=HERE / "results", help="output folder")
-    parser.add_argument("--worker", metavar="JOB_JSON", help=argparse.SUPPRESS)
+    parser.add_argument(harness.WORKER_FLAG, metavar="JOB_JSON", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.worker:
         print(json.dumps(run_worker(json.loads(arguments.worker))))
         return
-    summary = run(arguments)
-    arguments.out.mkdir(parents=True, exist_ok=True)
-    target = arguments.out / "cpu_side_by_side"
-    target.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
-    target.with_suffix(".md").write_text(markdown(summary))
-    print(markdown(summary))
+    run(arguments)
 
 
 if __name__ == "__main__":

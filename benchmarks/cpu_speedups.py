@@ -14,14 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import host
+import harness
 import timing
 
 from bench.models import default_model_names
@@ -40,29 +36,25 @@ VARIANTS = {  # name: (what changes, the setting's values)
 }
 
 
-def measure(model_name: str, setting: dict, seconds: float) -> dict:
+def measure(job: dict) -> dict:
     """Training, evaluation and prediction images/s of one model under one setting (worker)."""
-    import keras
     import numpy as np
 
+    setting = job["setting"]
     if setting["inter_op"]:
         import tensorflow as tf
 
         tf.config.threading.set_inter_op_parallelism_threads(setting["inter_op"])
+    from bench.devices import Device
     from bench.models import get_model
-    from bench.training import EVALUATION_BATCH, make_optimizer
+    from bench.training import EVALUATION_BATCH, compile_for
 
-    recipe = get_model(model_name).quick.recipe
-    keras.mixed_precision.set_global_policy(setting["policy"])
-    keras.utils.set_random_seed(0)
-    model = get_model(model_name).build()
+    spec = get_model(job["model"])
+    recipe = spec.quick.recipe
     spe = setting["steps_per_execution"]
-    model.compile(
-        optimizer=make_optimizer(recipe, steps=100),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-        steps_per_execution=spe,
-    )
+    device = Device(backend="tensorflow", gpus=(), mixed_precision=setting["policy"])
+    model = compile_for(spec, recipe, device=device, seed=0, steps=100,
+                        steps_per_execution=spe).model  # fmt: skip
     rng = np.random.default_rng(0)
     images_per_execution = recipe.batch_size * spe
     executions = max(256 // spe, 8)  # per epoch; the timer stops early
@@ -71,7 +63,7 @@ def measure(model_name: str, setting: dict, seconds: float) -> dict:
 
     train, _ = timing.training_rate(
         model, images, labels, batch_size=recipe.batch_size, steps_per_execution=spe,
-        seconds=seconds, warmup_calls=WARMUP_EXECUTIONS, epochs=100, shuffle=True,
+        seconds=job["seconds"], warmup_calls=WARMUP_EXECUTIONS, epochs=100, shuffle=True,
     )  # fmt: skip
 
     held_x, held_y = images[:EVALUATION_IMAGES], labels[:EVALUATION_IMAGES]
@@ -87,30 +79,39 @@ def measure(model_name: str, setting: dict, seconds: float) -> dict:
     return {"train": train, **rates, "batch_size": recipe.batch_size}
 
 
+def _spawn(job: dict) -> dict:
+    env = harness.worker_environment(TF_ENABLE_ONEDNN_OPTS=job["setting"]["onednn"])
+    return harness.spawn(__file__, job, env)
+
+
+def _describe(job: dict, sample: dict) -> str:
+    return f"{job['model']} {job['variant']}: {sample['train']:,.0f} training images/s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2, help="interleaved rounds")
     parser.add_argument("--seconds", type=float, default=8.0, help="timed training seconds")
     parser.add_argument("--model", action="append", choices=MODELS, help="default: the default set")
-    parser.add_argument("--worker", nargs=2, metavar=("MODEL", "SETTING_JSON"))
+    parser.add_argument(harness.WORKER_FLAG, metavar="JOB_JSON", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.worker:
-        model_name, setting = arguments.worker
-        print(json.dumps(measure(model_name, json.loads(setting), arguments.seconds)))
+        print(json.dumps(measure(json.loads(arguments.worker))))
         return
 
-    started = time.perf_counter()
-    machine = host.describe()
+    command = "python benchmarks/cpu_speedups.py"
+    command += f" --repeats {arguments.repeats} --seconds {arguments.seconds:g}"
+    command += "".join(f" --model {model}" for model in arguments.model or ())
+    report = harness.Report("cpu_speedups", command)
     models = tuple(arguments.model or MODELS)
-    samples: dict[tuple[str, str], list[dict]] = {}
-    for round_number in range(arguments.repeats):
-        for model in models:
-            for variant in ("baseline", *VARIANTS):
-                setting = {**BASELINE, **VARIANTS.get(variant, {})}
-                sample = _run_worker(model, setting, arguments.seconds)
-                samples.setdefault((model, variant), []).append(sample)
-                print(f"round {round_number + 1}: {model} {variant}: {sample['train']:,.0f} "
-                      "training images/s", flush=True)  # fmt: skip
+    jobs = [
+        {"model": model, "variant": variant, "seconds": arguments.seconds,
+         "setting": {**BASELINE, **VARIANTS.get(variant, {})}}
+        for model in models for variant in ("baseline", *VARIANTS)
+    ]  # fmt: skip
+    samples = harness.run_rounds(jobs, arguments.repeats, _spawn,
+                                 key=lambda job: (job["model"], job["variant"]),
+                                 describe=_describe)  # fmt: skip
     rows = []
     for model in models:
         base = _medians(samples[(model, "baseline")])
@@ -119,56 +120,36 @@ def main() -> None:
             rows.append({
                 "model": model, "variant": variant, "batch_size": base["batch_size"],
                 "baseline": base, "variant_rates": after,
-                "ratio": {kind: after[kind] / base[kind] for kind in KINDS},
+                "ratio": {kind: _ratio(after[kind], base[kind]) for kind in KINDS},
                 "samples": {"baseline": samples[(model, "baseline")],
                             "variant": samples[(model, variant)]},
             })  # fmt: skip
-    command = "python benchmarks/cpu_speedups.py"
-    command += f" --repeats {arguments.repeats} --seconds {arguments.seconds:g}"
-    command += "".join(f" --model {model}" for model in arguments.model or ())
-    summary = {
-        "command": command,
-        "machine": {**machine, "load_average_after": os.getloadavg()},
-        "baseline": BASELINE,
-        "seconds": time.perf_counter() - started,
-        "rows": rows,
-    }
-    out = HERE / "results" / "cpu_speedups"
-    out.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
-    out.with_suffix(".md").write_text(_markdown(summary))
-    print(_markdown(summary))
-
-
-def _run_worker(model: str, setting: dict, seconds: float) -> dict:
-    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2",
-           "TF_ENABLE_ONEDNN_OPTS": setting["onednn"], "PYTHONPATH": str(HERE.parent)}  # fmt: skip
-    command = [sys.executable, __file__, "--seconds", str(seconds), "--worker", model,
-               json.dumps(setting)]  # fmt: skip
-    finished = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if finished.returncode != 0:
-        sys.exit(f"worker {model} {setting} failed:\n{finished.stderr[-2000:]}")
-    return json.loads(finished.stdout.strip().splitlines()[-1])
+    report.finish({"baseline": BASELINE, "rows": rows}, _markdown)
 
 
 def _medians(samples: list[dict]) -> dict:
-    medians = {kind: statistics.median(sample[kind] for sample in samples) for kind in KINDS}
-    return {**medians, "batch_size": samples[0]["batch_size"]}
+    medians = {kind: harness.median_of(samples, kind) for kind in KINDS}
+    good = next((sample for sample in samples if "batch_size" in sample), {})
+    return {**medians, "batch_size": good.get("batch_size")}
+
+
+def _ratio(after: float | None, before: float | None) -> float | None:
+    return after / before if after and before else None
 
 
 def _markdown(summary: dict) -> str:
-    machine = summary["machine"]
     lines = [
         "# CPU settings: images/s before and after, per model",
         "",
-        f"{host.summary_line(machine)}; load average before "
-        f"{machine['load_average'][0]:.1f}, after {machine['load_average_after'][0]:.1f}; "
-        f"{summary['seconds'] / 60:.0f} min.",
+        harness.machine_line(summary),
         "",
         "Baseline: oneDNN on, float32, steps_per_execution 1, TensorFlow's default thread pools, "
-        "the quick profile's batch size and AdamW. Each row changes one setting. Images/s are "
-        "medians over the rounds; the ratio is the variant over the baseline (above 1: faster). "
-        f"Training is the steady state after {WARMUP_EXECUTIONS} executions; evaluation and "
-        f"prediction are a second pass over {EVALUATION_IMAGES:,} images at batch 512.",
+        "the quick profile's batch size and AdamW, compiled by bench.training.compile_for. Each "
+        "row changes one setting. Images/s are medians over the rounds (each measurement its own "
+        "process, the order rotating between rounds); the ratio is the variant over the baseline "
+        f"(above 1: faster). Training is the steady state after {WARMUP_EXECUTIONS} executions; "
+        f"evaluation and prediction are a second pass over {EVALUATION_IMAGES:,} images at "
+        "batch 512.",
         "",
         "| model | batch | variant | train images/s (baseline → variant) | train | evaluate "
         "| predict |",
@@ -178,8 +159,10 @@ def _markdown(summary: dict) -> str:
         ratio = row["ratio"]
         lines.append(
             f"| {row['model']} | {row['batch_size']} | {row['variant']} | "
-            f"{row['baseline']['train']:,.0f} → {row['variant_rates']['train']:,.0f} | "
-            f"{ratio['train']:.2f}x | {ratio['evaluate']:.2f}x | {ratio['predict']:.2f}x |"
+            f"{harness.cell(row['baseline']['train'], ',.0f')} → "
+            f"{harness.cell(row['variant_rates']['train'], ',.0f')} | "
+            f"{harness.cell(ratio['train'], '.2f')}x | {harness.cell(ratio['evaluate'], '.2f')}x | "
+            f"{harness.cell(ratio['predict'], '.2f')}x |"
         )
     lines += ["", f"Reproduce: `{summary['command']}`", ""]
     return "\n".join(lines)

@@ -16,41 +16,43 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import host
+import harness
 
-HERE = Path(__file__).parent
+from bench.models import get_model
+
 IMAGES = 60_000
+BATCH_SIZE = get_model("lenet5").quick.recipe.batch_size
 CASES = (("linear", 1), ("linear", 16), ("lenet5", 1), ("lenet5", 16))
 
 
-def measure(model_name: str, steps_per_execution: int, epochs: int) -> dict:
+def _linear_model():
+    """Flatten and one dense layer: next to no arithmetic per image."""
+    import keras
+
+    image = keras.Input((28, 28, 1), name="image")
+    return keras.Model(image, keras.layers.Dense(10)(keras.layers.Flatten()(image)))
+
+
+def measure(job: dict) -> dict:
     """Images/s over ``epochs`` timed epochs after one warm-up epoch (runs in a worker)."""
+    from dataclasses import replace
+
     import keras
     import numpy as np
 
+    from bench.devices import Device
     from bench.models import get_model
-    from bench.training import make_optimizer
+    from bench.training import compile_for
 
-    recipe = get_model("lenet5").quick.recipe
-    keras.utils.set_random_seed(0)
-    if model_name == "linear":
-        image = keras.Input((28, 28, 1))
-        model = keras.Model(image, keras.layers.Dense(10)(keras.layers.Flatten()(image)))
-    else:
-        model = get_model(model_name).build()
-    model.compile(
-        optimizer=make_optimizer(recipe, steps=IMAGES // recipe.batch_size),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-        steps_per_execution=steps_per_execution,
-    )
+    lenet5 = get_model("lenet5")
+    spec = lenet5 if job["model"] == "lenet5" else replace(lenet5, name="linear",
+                                                            build=_linear_model)  # fmt: skip
+    recipe = lenet5.quick.recipe
+    device = Device(backend="tensorflow", gpus=(), mixed_precision="float32")
+    model = compile_for(spec, recipe, device=device, seed=0, steps=IMAGES // recipe.batch_size,
+                        steps_per_execution=job["steps_per_execution"]).model  # fmt: skip
     rng = np.random.default_rng(0)
     images = rng.random((IMAGES, 28, 28, 1), dtype=np.float32)
     labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, IMAGES)]
@@ -63,70 +65,74 @@ def measure(model_name: str, steps_per_execution: int, epochs: int) -> dict:
         def on_epoch_end(self, epoch, logs=None):
             seconds.append(time.perf_counter() - self.started)
 
-    model.fit(images, labels, batch_size=recipe.batch_size, epochs=epochs + 1, verbose=0,
+    model.fit(images, labels, batch_size=recipe.batch_size, epochs=job["epochs"] + 1, verbose=0,
               shuffle=True, callbacks=[EpochTimer()])  # fmt: skip
     timed = seconds[1:]
     return {
-        "model": model_name,
-        "steps_per_execution": steps_per_execution,
+        "model": job["model"],
+        "steps_per_execution": job["steps_per_execution"],
         "batch_size": recipe.batch_size,
         "epoch_seconds": timed,
         "images_per_second": IMAGES * len(timed) / sum(timed),
     }
 
 
+def _spawn(job: dict) -> dict:
+    return harness.spawn(__file__, job, harness.worker_environment(TF_ENABLE_ONEDNN_OPTS="1"))
+
+
+def _describe(job: dict, sample: dict) -> str:
+    return (f"{job['model']}, {job['steps_per_execution']} steps/execution: "
+            f"{sample['images_per_second']:,.0f} images/s")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per case")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds")
-    parser.add_argument("--worker", nargs=2, metavar=("MODEL", "STEPS_PER_EXECUTION"))
+    parser.add_argument(harness.WORKER_FLAG, metavar="JOB_JSON", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.worker:
-        name, steps = arguments.worker
-        print(json.dumps(measure(name, int(steps), arguments.epochs)))
+        print(json.dumps(measure(json.loads(arguments.worker))))
         return
-    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2",
-           "TF_ENABLE_ONEDNN_OPTS": "1", "PYTHONPATH": str(HERE.parent)}  # fmt: skip
-    samples: dict[tuple[str, int], list[dict]] = {case: [] for case in CASES}
-    for _ in range(arguments.repeats):
-        for name, steps in CASES:
-            command = [sys.executable, __file__, "--epochs", str(arguments.epochs), "--worker",
-                       name, str(steps)]  # fmt: skip
-            finished = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-            if finished.returncode != 0:
-                sys.exit(f"worker {name} failed:\n{finished.stderr[-2000:]}")
-            sample = json.loads(finished.stdout.strip().splitlines()[-1])
-            samples[(name, steps)].append(sample)
-            print(f"{name}, {steps} steps/execution: {sample['images_per_second']:,.0f} images/s",
-                  flush=True)  # fmt: skip
+    command = (f"python benchmarks/input_pipeline.py --epochs {arguments.epochs} "
+               f"--repeats {arguments.repeats}")  # fmt: skip
+    report = harness.Report("input_pipeline", command)
+    jobs = [{"model": name, "steps_per_execution": steps, "epochs": arguments.epochs}
+            for name, steps in CASES]  # fmt: skip
+    samples = harness.run_rounds(
+        jobs, arguments.repeats, _spawn,
+        key=lambda job: (job["model"], job["steps_per_execution"]), describe=_describe,
+    )  # fmt: skip
     rows = [
-        {**runs[0], "images_per_second": statistics.median(r["images_per_second"] for r in runs),
-         "samples": [r["images_per_second"] for r in runs], "epoch_seconds": None}
-        for runs in samples.values()
+        {"model": name, "steps_per_execution": steps, "batch_size": BATCH_SIZE,
+         "images_per_second": harness.median_of(runs, "images_per_second"),
+         "samples": [run.get("images_per_second") for run in runs]}
+        for (name, steps), runs in samples.items()
     ]  # fmt: skip
-    summary = {
-        "command": f"python benchmarks/input_pipeline.py --epochs {arguments.epochs} "
-        f"--repeats {arguments.repeats}",
-        "machine": host.describe(),
-        "rows": rows,
-    }
-    out = HERE / "results" / "input_pipeline"
-    out.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
+    report.finish({"epochs": arguments.epochs, "repeats": arguments.repeats, "rows": rows},
+                  _markdown)  # fmt: skip
+
+
+def _markdown(summary: dict) -> str:
     lines = [
         "# Input pipeline: the ceiling of training images/s from numpy arrays",
         "",
-        f"{host.summary_line(summary['machine'])}; oneDNN on, float32, batch "
-        f"{rows[0]['batch_size']}, AdamW, {IMAGES:,} random images per epoch, "
-        f"{arguments.epochs} timed epochs after a warm-up epoch; median of {arguments.repeats} "
-        "interleaved rounds (all rounds in brackets).",
+        harness.machine_line(summary),
+        "",
+        f"oneDNN on, float32, batch {BATCH_SIZE}, AdamW (LeNet-5's quick recipe, compiled by "
+        f"bench.training.compile_for), {IMAGES:,} random images per epoch, {summary['epochs']} "
+        f"timed epochs after a warm-up epoch; median of {summary['repeats']} rounds, each "
+        "measurement its own process, the order rotating between rounds (all rounds in "
+        "brackets).",
         "",
         "| model | steps per execution | images/s |",
         "|---|---:|---:|",
     ]
-    for row in rows:
-        rounds = ", ".join(f"{rate:,.0f}" for rate in row["samples"])
+    for row in summary["rows"]:
+        rounds = ", ".join(harness.cell(rate, ",.0f") for rate in row["samples"])
         lines.append(f"| {row['model']} | {row['steps_per_execution']} | "
-                     f"{row['images_per_second']:,.0f} ({rounds}) |")  # fmt: skip
+                     f"{harness.cell(row['images_per_second'], ',.0f')} ({rounds}) |")  # fmt: skip
     lines += [
         "",
         "linear: flatten and one dense layer, so nearly all of its time is the pipeline (batching "
@@ -135,8 +141,7 @@ def main() -> None:
         f"Reproduce: `{summary['command']}`",
         "",
     ]
-    out.with_suffix(".md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import shlex
 import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,10 +31,15 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import bench  # noqa: E402
+from bench.devices import Device  # noqa: E402
 from bench.models import all_models, get_model  # noqa: E402
 from bench.models.summary import count_parameters, forward_flops  # noqa: E402
+from bench.recipes import Augmentation  # noqa: E402
+from bench.training import compile_for  # noqa: E402
 
 SCHEMA_VERSION = 1
+# Every model in float32 on the CPU, whatever bench would pick: the costs compare the networks.
+FLOAT32_CPU = Device(backend="tensorflow", gpus=(), mixed_precision="float32")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 FLOPS_METHOD = (
@@ -86,14 +91,11 @@ class ModelCost:
 
 
 def measure_training_speed(model: keras.Model, plan: TimingPlan, seed: int = 0) -> list[float]:
-    """Seconds per ``train_on_batch`` step on random data, after ``plan.warmup_steps``."""
+    """Seconds per ``train_on_batch`` step on random data, after ``plan.warmup_steps``; the
+    model comes compiled by ``bench.training.compile_for``."""
     rng = np.random.default_rng(seed)
     images = rng.random((plan.batch_size, 28, 28, 1), dtype=np.float32)
-    labels = rng.integers(0, 10, size=plan.batch_size)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    )
+    labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, size=plan.batch_size)]
     for _ in range(plan.warmup_steps):
         model.train_on_batch(images, labels)
     step_seconds: list[float] = []
@@ -109,12 +111,15 @@ def measure_training_speed(model: keras.Model, plan: TimingPlan, seed: int = 0) 
 
 
 def measure_model(name: str) -> ModelCost:
-    """Build ``name`` fresh and measure its size, FLOPs and training speed."""
+    """Build ``name`` fresh, compiled as ``bench train`` compiles it but in float32, one step
+    per call and without augmentation, and measure its size, FLOPs and training speed."""
     spec = get_model(name)
     plan = PLANS[spec.input_resolution]
-    keras.utils.set_random_seed(0)
-    model = spec.build()
-    step_seconds = measure_training_speed(model, plan)
+    recipe = replace(spec.full, batch_size=plan.batch_size, augmentation=Augmentation())
+    compiled = compile_for(spec, recipe, device=FLOAT32_CPU, seed=0, steps=100,
+                           metrics_=(), steps_per_execution=1)  # fmt: skip
+    model = compiled.base
+    step_seconds = measure_training_speed(compiled.model, plan)
     rates = [plan.batch_size / seconds for seconds in step_seconds]
     cost = ModelCost(
         name=spec.name,
@@ -232,10 +237,11 @@ def main(argv: list[str] | None = None) -> dict:
         "method": {
             "flops": FLOPS_METHOD,
             "throughput": (
-                "train_on_batch with Adam and sparse categorical cross-entropy on one fixed "
-                "batch of random images, timed per step with time.perf_counter after "
-                "untimed warm-up steps; images/s is timed images over timed seconds, ± the "
-                "standard deviation of the per-step rates. Batch and step counts: "
+                "train_on_batch with the full recipe's optimizer and loss, compiled by "
+                "bench.training.compile_for in float32, on one fixed batch of random images, "
+                "timed per step with time.perf_counter after untimed warm-up steps; images/s "
+                "is timed images over timed seconds, ± the standard deviation of the per-step "
+                "rates. Batch and step counts: "
                 + "; ".join(
                     f"{res} px: batch {p.batch_size}, {p.warmup_steps} warm-up, "
                     f"{p.min_timed_steps}-{p.max_timed_steps} timed steps, "

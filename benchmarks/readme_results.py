@@ -14,7 +14,10 @@ import argparse
 import sys
 from pathlib import Path
 
+import readme_block
+
 ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = "benchmarks/readme_results.py"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
@@ -48,30 +51,13 @@ def table(results_dir: Path, content_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def rewrite(readme: str, block: str) -> str:
-    """``readme`` with the text between the markers replaced by ``block``."""
-    if START not in readme or END not in readme:
-        raise SystemExit(f"README.md: add the markers {START} and {END} around the results table")
-    head, rest = readme.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{block}\n{END}{tail}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--results-dir", type=Path, default=ROOT / "results")
     arguments = parser.parse_args()
-    readme_path = ROOT / "README.md"
-    readme = readme_path.read_text(encoding="utf-8")
-    updated = rewrite(readme, table(arguments.results_dir, ROOT / "content"))
-    if arguments.check:
-        if updated != readme:
-            print("README.md: results table out of date; run python benchmarks/readme_results.py")
-            return 1
-        return 0
-    readme_path.write_text(updated, encoding="utf-8")
-    return 0
+    block = table(arguments.results_dir, ROOT / "content")
+    return readme_block.update(block, START, END, check=arguments.check, script=SCRIPT)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 from bench import data, protocol, results  # noqa: E402
-from bench.models import get_model  # noqa: E402
+from bench.models import all_models, get_model  # noqa: E402
 from bench.recipes import Augmentation, Recipe  # noqa: E402
 from bench.training import FoldData, fit_fold  # noqa: E402
 
@@ -156,7 +156,8 @@ def markdown(trials: list[dict]) -> str:
         "Each candidate trains once (seed 0) on the 48,600 trial-training images and is scored on",
         "the 5,400 validation images after every epoch (the learning curve) and at the end (the",
         "score that decides). The candidate chosen for a model is the best final validation",
-        "accuracy for its cost; `chosen` marks the recipe `bench/config.py` holds now. Earlier",
+        "accuracy for its cost; `chosen` marks the recipe the model's module in `bench/models/`",
+        "holds now. Earlier",
         "LeNet-5 and LSTM recipes had been picked from held-out-fold and test scores",
         "(`full_recipe_cpu.md`); the trials below redo that choice on validation data only.",
         "",
@@ -179,6 +180,19 @@ def markdown(trials: list[dict]) -> str:
             f"| {trial['train_accuracy_last_epoch']:.4f} | {trial['train_seconds'] / 60:.1f} "
             f"| {trial['images_per_second']:,.0f} | {chosen} |"
         )
+    untried = [
+        spec.display_name
+        for spec in all_models()
+        if spec.in_default_set
+        if asdict(spec.full) not in [t["recipe"] for t in trials if t["model"] == spec.name]
+    ]
+    if untried:
+        lines += [
+            "",
+            f"No trial holds the current full recipe of {', '.join(untried)}: it was "
+            "fixed before any trial, with no validation, held-out or test score in view "
+            "(the reasons are beside the recipe in its module).",
+        ]
     return "\n".join(lines) + "\n"
 
 

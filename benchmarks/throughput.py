@@ -15,15 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-import host
+import harness
 import timing
 
-HERE = Path(__file__).parent
 WARMUP_STEPS = 3
 PAIRS = (  # (model, bench's model, the 2021 pipeline's model)
     ("lenet5", "lenet5", "lenet5"),
@@ -33,30 +28,28 @@ PAIRS = (  # (model, bench's model, the 2021 pipeline's model)
 )
 
 
-def measure(model_name: str, pipeline: str, seconds: float) -> dict:
+def measure(job: dict) -> dict:
     """Steady-state training images/s of one model under one pipeline (runs in a worker)."""
-    import keras
+    from dataclasses import replace
+
     import numpy as np
 
     from bench import devices
     from bench.models import get_model
+    from bench.recipes import RECIPE_2021
     from bench.training import compile_for
 
-    spec = get_model(model_name)
-    keras.utils.set_random_seed(0)
-    policy, steps_per_execution = "float32", 1
-    if pipeline == "bench":  # exactly what `bench train` compiles, augmentation included
+    spec = get_model(job["model"])
+    if job["pipeline"] == "bench":  # exactly what `bench train` compiles, augmentation included
         compiled = compile_for(spec, spec.full, device=devices.detect(), seed=0, steps=100,
                                metrics_=())  # fmt: skip
-        model, batch = compiled.model, spec.full.batch_size
-        policy, steps_per_execution = compiled.precision, compiled.steps_per_execution
-    else:  # the 2021 pipeline: Adam at 1e-3, batch 32, float32
-        batch = 32
-        model = spec.build()
-        model.compile(
-            optimizer=keras.optimizers.Adam(1e-3),
-            loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-        )
+    else:  # the 2021 pipeline: Adam at 1e-3 (AdamW without decay), batch 32, float32
+        float32 = devices.Device(backend="tensorflow", gpus=(), mixed_precision="float32")
+        compiled = compile_for(spec, replace(RECIPE_2021, epochs=1), device=float32, seed=0,
+                               steps=100, metrics_=(), steps_per_execution=1)  # fmt: skip
+    model, policy = compiled.model, compiled.precision
+    steps_per_execution = compiled.steps_per_execution
+    batch = spec.full.batch_size if job["pipeline"] == "bench" else RECIPE_2021.batch_size
     rng = np.random.default_rng(0)
     steps = 4000 if spec.input_resolution == 28 else 200
     images = rng.random((batch * min(steps, 64), 28, 28, 1), dtype=np.float32)
@@ -64,67 +57,65 @@ def measure(model_name: str, pipeline: str, seconds: float) -> dict:
 
     images_per_second, calls = timing.training_rate(
         model, images, labels, batch_size=batch, steps_per_execution=steps_per_execution,
-        seconds=seconds, warmup_calls=WARMUP_STEPS, epochs=steps // 64 + 1, shuffle=False,
+        seconds=job["seconds"], warmup_calls=WARMUP_STEPS, epochs=steps // 64 + 1, shuffle=False,
     )  # fmt: skip
     return {"model": spec.name, "batch_size": batch, "steps_timed": calls,
             "precision": policy, "steps_per_execution": steps_per_execution,
             "images_per_second": images_per_second}  # fmt: skip
 
 
+def _spawn(job: dict) -> dict:
+    """bench runs with oneDNN on (its own setting); the 2021 pipeline with TensorFlow's default."""
+    env = harness.worker_environment()
+    env.pop("TF_ENABLE_ONEDNN_OPTS", None)
+    if job["pipeline"] == "bench":
+        env["TF_ENABLE_ONEDNN_OPTS"] = "1"
+    return harness.spawn(__file__, job, env)
+
+
+def _describe(job: dict, sample: dict) -> str:
+    return f"{job['model']} ({job['pipeline']}): {sample['images_per_second']:,.1f} images/s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="timed seconds per entry")
-    parser.add_argument("--worker", nargs=2, metavar=("MODEL", "PIPELINE"))
+    parser.add_argument("--repeats", type=int, default=1, help="interleaved rounds")
+    parser.add_argument(harness.WORKER_FLAG, metavar="JOB_JSON", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.worker:
-        model_name, pipeline = arguments.worker
-        print(json.dumps(measure(model_name, pipeline, arguments.seconds)))
+        print(json.dumps(measure(json.loads(arguments.worker))))
         return
-
+    command = (f"python benchmarks/throughput.py --seconds {arguments.seconds:g} "
+               f"--repeats {arguments.repeats}")  # fmt: skip
+    report = harness.Report("throughput", command)
+    jobs = [{"model": model, "pipeline": pipeline, "seconds": arguments.seconds}
+            for _, bench_model, baseline_model in PAIRS
+            for model, pipeline in ((bench_model, "bench"), (baseline_model, "2021"))]  # fmt: skip
+    samples = harness.run_rounds(jobs, arguments.repeats, _spawn,
+                                 key=lambda job: (job["model"], job["pipeline"]),
+                                 describe=_describe)  # fmt: skip
     rows = []
     for name, bench_model, baseline_model in PAIRS:
-        bench = _run_worker(bench_model, "bench", arguments.seconds, onednn=True)
-        baseline = _run_worker(baseline_model, "2021", arguments.seconds, onednn=None)
-        ratio = bench["images_per_second"] / baseline["images_per_second"]
+        bench = _median_sample(samples[(bench_model, "bench")])
+        baseline = _median_sample(samples[(baseline_model, "2021")])
+        rate, base_rate = bench["images_per_second"], baseline["images_per_second"]
+        ratio = rate / base_rate if rate and base_rate else None
         rows.append({"model": name, "bench": bench, "2021": baseline, "ratio": ratio})
-        print(f"{name}: bench {bench['images_per_second']:.0f} images/s, 2021 "
-              f"{baseline['images_per_second']:.1f} images/s, {rows[-1]['ratio']:.1f}x",
-              flush=True)  # fmt: skip
-    summary = {
-        "command": "python benchmarks/throughput.py --seconds " + f"{arguments.seconds:g}",
-        "machine": host.describe(),
-        "rows": rows,
-    }
-    out = HERE / "results" / "throughput"
-    out.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
-    out.with_suffix(".md").write_text(_markdown(summary))
+    report.finish({"repeats": arguments.repeats, "rows": rows}, _markdown)
 
 
-def _run_worker(model: str, pipeline: str, seconds: float, onednn: bool | None) -> dict:
-    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2",
-           "PYTHONPATH": str(HERE.parent)}  # fmt: skip
-    env.pop("TF_ENABLE_ONEDNN_OPTS", None)
-    if onednn:
-        env["TF_ENABLE_ONEDNN_OPTS"] = "1"
-    command = [
-        sys.executable,
-        __file__,
-        "--seconds",
-        str(seconds),
-        "--worker",
-        model,
-        pipeline,
-    ]
-    finished = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-    return json.loads(finished.stdout.strip().splitlines()[-1])
+def _median_sample(runs: list[dict]) -> dict:
+    """The first good run's settings with the median images/s over the rounds."""
+    good = next((run for run in runs if "error" not in run), {"errors": runs})
+    return {**good, "images_per_second": harness.median_of(runs, "images_per_second")}
 
 
 def _markdown(summary: dict) -> str:
-    machine = summary["machine"]
     lines = [
         "# Training throughput: bench's pipeline vs the 2021 write-up's",
         "",
-        f"{host.summary_line(machine)}; load average at the end {machine['load_average'][0]:.1f}.",
+        harness.machine_line(summary),
         "",
         "| model | bench: model, batch, precision, steps/execution | images/s "
         "| 2021: model, batch | images/s | ratio |",
@@ -135,8 +126,9 @@ def _markdown(summary: dict) -> str:
         lines.append(
             f"| {row['model']} | {bench['model']}, {bench['batch_size']}, "
             f"{bench.get('precision', 'float32')}, {bench.get('steps_per_execution', 1)} | "
-            f"{bench['images_per_second']:,.0f} | {baseline['model']}, {baseline['batch_size']} | "
-            f"{baseline['images_per_second']:,.1f} | {row['ratio']:.1f}x |"
+            f"{harness.cell(bench['images_per_second'], ',.0f')} | {baseline['model']}, "
+            f"{baseline['batch_size']} | {harness.cell(baseline['images_per_second'], ',.1f')} | "
+            f"{harness.cell(row['ratio'], '.1f')}x |"
         )
     lines += [
         "",

@@ -26,14 +26,13 @@ from bench import devices
 
 devices.prepare_environment()
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench import data, protocol  # noqa: E402
 from bench.models import get_model  # noqa: E402
 from bench.recipes import Augmentation  # noqa: E402
 from bench.site import content  # noqa: E402
-from bench.training import make_optimizer, steps_per_epoch  # noqa: E402
+from bench.training import compile_for, steps_per_epoch  # noqa: E402
 
 HERE = Path(__file__).parent
 # The 2021 write-up's test accuracies, from the one place the project keeps them.
@@ -49,16 +48,12 @@ def time_to_target(model_name: str, target: float, epochs: int, dataset) -> dict
                        protocol.as_model_input(dataset.test_images))  # fmt: skip
     train_y = np.eye(10, dtype=np.float32)[dataset.train_labels]
     spec, device = get_model(model_name), devices.detect()
-    precision = device.precision(spec)
-    steps_per_execution = device.steps_per_execution(spec)
-    keras.utils.set_random_seed(0)
-    keras.mixed_precision.set_global_policy(precision)
-    model = spec.build()
-    model.compile(
-        optimizer=make_optimizer(recipe, steps_per_epoch(len(train_x), recipe.batch_size)),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-        steps_per_execution=steps_per_execution,
-    )
+    compiled = compile_for(
+        spec, recipe, device=device, seed=0, metrics_=(),
+        steps=steps_per_epoch(len(train_x), recipe.batch_size),
+    )  # fmt: skip
+    model, precision = compiled.model, compiled.precision
+    steps_per_execution = compiled.steps_per_execution
     trained_seconds, curve = 0.0, []
     for epoch in range(1, epochs + 1):
         started = time.perf_counter()

@@ -9,6 +9,7 @@ import hashlib
 import http.server
 import importlib.util
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -30,6 +31,7 @@ def load_script(path: Path):
     """Import a script by path (benchmarks/ and tests/ helpers are scripts, not packages)."""
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

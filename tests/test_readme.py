@@ -28,3 +28,27 @@ def test_readme_results_table_matches_the_committed_results(tmp_path):
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_readme_performance_table_matches_the_benchmark_files():
+    script = ROOT / "benchmarks" / "readme_performance.py"
+    checked = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
+                             text=True, cwd=ROOT, timeout=120)  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_performance_rows_read_their_benchmark_file(tmp_path, monkeypatch):
+    from tests.conftest import load_script
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # the script imports its siblings
+    performance = load_script(ROOT / "benchmarks" / "readme_performance.py")
+    (tmp_path / "data_load.json").write_text(
+        '{"command": "python benchmarks/data_load.py --repeats 3", "first_seconds": 0.456, '
+        '"warm_seconds": 0.123}'
+    )
+    lines = performance.table(tmp_path).splitlines()
+    loaded = next(line for line in lines if "load both splits" in line)
+    assert "0.12 s (first load, hashing every file: 0.46 s)" in loaded
+    assert "`python benchmarks/data_load.py --repeats 3`" in loaded
+    unmeasured = next(line for line in lines if "bench render" in line)
+    assert "not yet measured" in unmeasured

@@ -1,0 +1,194 @@
+"""The README's performance table, generated from the benchmark JSON files in
+benchmarks/results/ (a test checks the README matches them).
+
+Each row reads one benchmark's JSON: what was measured, the figure, and the command that
+reproduces it (the command the benchmark recorded, so a figure and its command cannot drift
+apart). A benchmark that has not been run yet shows "not yet measured" and the command to run.
+
+    python benchmarks/readme_performance.py          # rewrite the block in README.md
+    python benchmarks/readme_performance.py --check  # exit 1 when README.md is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import readme_block
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+SCRIPT = "benchmarks/readme_performance.py"
+START, END = "<!-- performance:start -->", "<!-- performance:end -->"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: which benchmark file, and how its JSON reads in words."""
+
+    what: str
+    source: str  # the JSON file's stem under benchmarks/results
+    figure: Callable[[dict], str]
+    command: str  # the command to show before the benchmark has recorded its own
+
+
+def _names() -> dict[str, str]:
+    from bench.models import all_models
+
+    return {spec.name: spec.display_name for spec in all_models()}
+
+
+def _minutes(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def data_load(summary: dict) -> str:
+    return (f"{summary['warm_seconds']:.2f} s (first load, hashing every file: "
+            f"{summary['first_seconds']:.2f} s)")  # fmt: skip
+
+
+def build_site(summary: dict) -> str:
+    figure = (f"{_minutes(summary['wall_seconds'])} wall, "
+              f"{summary['peak_rss_mib'] / 1024:.1f} GiB peak RSS")  # fmt: skip
+    before = RESULTS / "build-site-quick-before.json"
+    if before.exists():
+        seconds = json.loads(before.read_text())["wall_seconds"]
+        figure += f" ({_minutes(seconds)} before the CPU settings below)"
+    return figure
+
+
+def cpu_speedups(summary: dict) -> str:
+    names, by_variant = _names(), {}
+    for row in summary["rows"]:
+        ratio = row["ratio"]["train"]
+        cell = "failed" if ratio is None else f"{ratio:.2f}x"
+        by_variant.setdefault(row["variant"], []).append(f"{names[row['model']]} {cell}")
+    return "; ".join(f"{variant}: {', '.join(cells)}" for variant, cells in by_variant.items())
+
+
+def input_pipeline(summary: dict) -> str:
+    names = {**_names(), "linear": "a linear model (the ceiling)"}
+    rates: dict[str, list[str]] = {}
+    steps: dict[str, list[str]] = {}
+    for row in summary["rows"]:
+        rates.setdefault(row["model"], []).append(f"{row['images_per_second']:,.0f}")
+        steps.setdefault(row["model"], []).append(str(row["steps_per_execution"]))
+    return "; ".join(
+        f"{names[model]} {' / '.join(rates[model])} at {' / '.join(steps[model])} steps per call"
+        for model in rates
+    )
+
+
+def time_to_accuracy(summary: dict) -> str:
+    names, parts = _names(), []
+    for row in summary["rows"]:
+        if row["reached"]:
+            text = f"{row['seconds']:.1f} s ({row['epochs']} epochs)"
+        else:
+            text = f"not reached in {row['epochs']} epochs"
+        goal = row.get("goal_minutes")
+        goal_text = f", goal {goal} min" if goal else ""
+        parts.append(f"{names[row['model']]} to {row['target']:.4f}: {text}{goal_text}")
+    return "; ".join(parts)
+
+
+def throughput(summary: dict) -> str:
+    names = _names()
+    return ", ".join(
+        f"{names[row['model']]} {row['ratio']:.1f}x ({row['bench']['images_per_second']:,.0f} "
+        f"vs {row['2021']['images_per_second']:,.1f})"
+        for row in summary["rows"]
+    )
+
+
+def recipe_trials(summary: dict) -> str:
+    names, best = _names(), {}
+    for trial in summary["trials"]:
+        current = best.get(trial["model"])
+        if current is None or trial["validation_accuracy"] > current["validation_accuracy"]:
+            best[trial["model"]] = trial
+    return "; ".join(
+        f"{names[model]}: {len([t for t in summary['trials'] if t['model'] == model])} trials, "
+        f"best {trial['validation_accuracy']:.4f} ({trial['trial']})"
+        for model, trial in best.items()
+    )
+
+
+def side_by_side(summary: dict) -> str:
+    names, parts = _names(), []
+    rows = {(row["model"], row["case"]): row for row in summary["rows"]}
+    for model in summary["settings"]["models"]:
+        bench, torch = rows.get((model, "bench-tf")), rows.get((model, "torch-bf16"))
+        if not bench or not torch or not bench["images_per_second"]:
+            continue
+        parts.append(
+            f"{names[model]} bench {bench['images_per_second']:,.1f} vs PyTorch bf16 "
+            f"{torch['images_per_second'] or 0:,.1f} images/s "
+            f"({bench['ratio_to_reference'] or 0:.2f}x)"
+        )
+    return "; ".join(parts)
+
+
+def site_render(summary: dict) -> str:
+    return (f"{summary['wall_seconds']:.1f} s wall ({summary['cpu_seconds']:.1f} s CPU), "
+            f"{summary['bytes'] / 1e6:.1f} MB")  # fmt: skip
+
+
+def model_costs(summary: dict) -> str:
+    return f"{len(summary['models'])} models: `benchmarks/results/model_costs.md`"
+
+
+ROWS = (
+    Row("load both splits into numpy (digests remembered)", "data_load", data_load,
+        "python benchmarks/data_load.py --repeats 5"),
+    Row("`bench build-site --profile quick` end to end (train all four, render)",
+        "build-site-quick", build_site,
+        "python benchmarks/training_run.py build-site-quick --command build-site -- "
+        "--profile quick --out /tmp/site"),
+    Row("CPU settings, training images/s against oneDNN + float32 + 1 step per call",
+        "cpu_speedups", cpu_speedups, "python benchmarks/cpu_speedups.py --repeats 2 --seconds 6"),
+    Row("input pipeline: numpy arrays into `fit`, training images/s", "input_pipeline",
+        input_pipeline, "python benchmarks/input_pipeline.py --epochs 3 --repeats 3"),
+    Row("training time to the 2021 test accuracy (benchmark, not recipe choice)",
+        "time_to_accuracy", time_to_accuracy, "python benchmarks/time_to_accuracy.py"),
+    Row("training images/s, bench vs the 2021 pipeline (227 px, batch 32)", "throughput",
+        throughput, "python benchmarks/throughput.py"),
+    Row("recipe trials on a validation split of fold 0's training images", "recipe_trials",
+        recipe_trials, "python benchmarks/recipe_trials.py --model lenet5"),
+    Row("side by side on this CPU: bench (TensorFlow) against PyTorch eager bfloat16, same "
+        "network, batch 256", "cpu_side_by_side", side_by_side,
+        "python benchmarks/cpu_side_by_side.py"),
+    Row("`bench render`, 4 models x 10 folds x 10,000 test images", "site_render", site_render,
+        "python benchmarks/site_render.py"),
+    Row("parameters, FLOPs, images/s per model", "model_costs", model_costs,
+        "python benchmarks/model_costs.py"),
+)  # fmt: skip
+
+
+def table(results: Path = RESULTS) -> str:
+    """The markdown block for the benchmark files under ``results``."""
+    lines = ["| what | figure | reproduce |", "|---|---|---|"]
+    for row in ROWS:
+        path = results / f"{row.source}.json"
+        figure, command = "not yet measured", row.command
+        if path.exists():
+            summary = json.loads(path.read_text())
+            figure, command = row.figure(summary), summary.get("command") or row.command
+        lines.append(f"| {row.what} | {figure} | `{command}` |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true")
+    arguments = parser.parse_args()
+    return readme_block.update(table(), START, END, check=arguments.check, script=SCRIPT)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
