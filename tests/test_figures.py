@@ -140,7 +140,7 @@ def test_fold_scores_marks_folds_and_ensemble(ensemble, ticks):
     (ax,) = figure.axes
     assert len(ax.get_xticks()) == ticks
     assert ax.get_xlabel() == "fold"
-    assert any("0.910 ± 0.010" in text for text in texts(figure))
+    assert any("91.00 ± 1.00%" in text for text in texts(figure))
 
 
 def test_reliability_diagram_draws_the_filled_bins():
@@ -159,7 +159,7 @@ def test_reliability_diagram_draws_the_filled_bins():
 
 def test_fold_scores_handles_one_fold():
     figure = figures.fold_scores([0.9])
-    assert any("± 0.000" in text for text in texts(figure))
+    assert any("± 0.00%" in text for text in texts(figure))
 
 
 @pytest.mark.parametrize("suffix, magic", [(".svg", (b"<?xml", b"<svg")), (".png", (b"\x89PNG",))])
@@ -214,6 +214,6 @@ def test_describe_learning_curves():
     text = figures.describe_learning_curves(histories)
     assert text == (
         "Training and held-out loss and accuracy over 30 epochs for 2 folds; "
-        "final held-out accuracy 0.860 on average."
+        "final held-out accuracy 86.0% on average."
     )
     assert "over 1 epoch for 1 fold;" in figures.describe_learning_curves([history(1)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import jinja2
 import pytest
@@ -67,3 +68,21 @@ def test_render_page_escapes_and_encodes_utf8(env):
 def test_undefined_names_fail(env):
     with pytest.raises(jinja2.UndefinedError):
         pages.render_page(env, "strict.html", {})
+
+
+def test_site_code_formats_numbers_only_through_the_filters():
+    """Alt texts and captions composed in Python call the filter functions of
+    bench/site/pages.py; no other site module carries its own number format."""
+    import re
+
+    site = Path(__file__).resolve().parents[1] / "bench" / "site"
+    number_format = re.compile(r"\{[^{}:]+:[+,]?\.?\d*[,]?\.?\d*[efg%]\}")
+    allowed = {"{x:,.0f}"}  # matplotlib's axis tick format, inside the drawing itself
+    found = [
+        f"{path.name}: {match}"
+        for path in sorted(site.glob("*.py"))
+        if path.name != "pages.py"
+        for match in number_format.findall(path.read_text(encoding="utf-8"))
+        if match not in allowed
+    ]
+    assert not found, found

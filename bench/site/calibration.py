@@ -16,6 +16,7 @@ import numpy as np
 
 from bench import statistics
 from bench.report import ModelReport
+from bench.site.pages import num, pct
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,10 @@ def summary(calibration: Calibration, fold_numbers: list[int]) -> dict:
 def describe(calibration: Calibration, test_images: int) -> str:
     """One-sentence alt text of the reliability diagram."""
     text = (
-        f"Reliability diagram of the fold ensemble on {test_images:,} test images: accuracy "
+        f"Reliability diagram of the fold ensemble on {num(test_images)} test images: accuracy "
         f"against confidence in {statistics.CALIBRATION_BINS} bins, expected calibration error "
-        f"{100 * calibration.ensemble_ece:.2f}% as trained"
+        f"{pct(calibration.ensemble_ece)} as trained"
     )
     if calibration.ensemble_ece_scaled is None:
         return text + "; no temperature-scaled curve, as some folds stored no held-out scores."
-    return f"{text} and {100 * calibration.ensemble_ece_scaled:.2f}% after temperature scaling."
+    return f"{text} and {pct(calibration.ensemble_ece_scaled)} after temperature scaling."

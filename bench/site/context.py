@@ -19,6 +19,7 @@ from bench.records import RunManifest
 from bench.site import content, downloads, figures, findings, model_page, provenance, urls
 from bench.site.jobs import FigureJob, PageJob, SiteContext
 from bench.site.model_page import model_href, summary_row
+from bench.site.pages import num
 
 SITE_NAME = "bench · Fashion-MNIST"
 FULL_PROFILE = "full"
@@ -195,7 +196,7 @@ def shared_mistakes_figure(
     shown = len(mistakes["true"])
     true_classes = sorted({names[label] for label in mistakes["true"]})
     alt = (
-        f"{shown} of the {mistakes['count']:,} test images that all {mistakes['models']} "
+        f"{shown} of the {num(mistakes['count'])} test images that all {mistakes['models']} "
         f"ensembles misclassify, each titled with its true class and the wrong class most "
         f"ensembles chose; their true classes: {', '.join(true_classes)}."
     )
@@ -213,11 +214,11 @@ def gallery(dataset: data.FashionMNIST) -> dict:
     names = ", ".join(dataset.class_names)
     train, test = data.class_counts(dataset.train_labels), data.class_counts(dataset.test_labels)
     if len(set(train)) == 1 and len(set(test)) == 1:
-        balance = f"every class has {train[0]:,} training and {test[0]:,} test images"
+        balance = f"every class has {num(train[0])} training and {num(test[0])} test images"
     else:
         balance = (
-            f"classes have {min(train):,} to {max(train):,} training and "
-            f"{min(test):,} to {max(test):,} test images"
+            f"classes have {num(min(train))} to {num(max(train))} training and "
+            f"{num(min(test))} to {num(max(test))} test images"
         )
     return {
         "examples": {

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
+from bench.site.pages import num, pct, pm
 from bench.statistics import ReliabilityBins
 
 # Okabe & Ito (2008), "Color Universal Design": https://jfly.uni-koeln.de/color/
@@ -95,7 +96,7 @@ def _blank(ax: Axes) -> None:
 
 
 def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'s' if count != 1 else ''}"
+    return f"{num(count)} {noun}{'s' if count != 1 else ''}"
 
 
 def _check_length(name: str, values: Sequence, expected: int) -> None:
@@ -192,7 +193,7 @@ def confusion_matrix(
     size = 9 if len(class_names) <= 10 else 7
     for (row, column), count in np.ndenumerate(counts):
         colour = _contrasting_text(cmap(norm(shares[row, column])))
-        ax.text(column, row, f"{count:,}", ha="center", va="center", color=colour, fontsize=size)
+        ax.text(column, row, num(count), ha="center", va="center", color=colour, fontsize=size)
     ticks = np.arange(len(class_names))
     ax.set_xticks(ticks, class_names, rotation=40, ha="right", rotation_mode="anchor")
     ax.set_yticks(ticks, class_names)
@@ -297,7 +298,7 @@ def fold_scores(
     # Sample std, 0 for one fold: the convention of bench.metrics.mean_std.
     mean, std = scores.mean(), (scores.std(ddof=1) if len(scores) > 1 else 0.0)
     figure, ax = _figure_and_axes(ax, 6, 3.4)
-    band = f"mean ± std ({mean:.3f} ± {std:.3f})"
+    band = f"mean ± std ({pm((float(mean), float(std)))})"
     ax.axhspan(mean - std, mean + std, color=OKABE_ITO["sky_blue"], alpha=0.3, lw=0, label=band)
     ax.axhline(mean, color=TRAIN, lw=1)
     ticks = list(range(1, len(scores) + 1))
@@ -306,7 +307,7 @@ def fold_scores(
     if ensemble_accuracy is not None:
         ticks.append(len(scores) + 1.6)  # set apart from the folds
         names.append("ensemble")
-        label = f"ensemble ({ensemble_accuracy:.3f})"
+        label = f"ensemble ({pct(ensemble_accuracy)})"
         ax.plot(ticks[-1], ensemble_accuracy, "D", ms=8, color=HELD_OUT, label=label)
     ax.set_xticks(ticks, names)
     ax.set_xlim(0.4, ticks[-1] + 0.6)
@@ -367,8 +368,8 @@ def describe_confusion(
     """One-sentence alt text: total, share on the diagonal, the largest off-diagonal cell."""
     counts = np.asarray(counts, dtype=int)
     total = int(counts.sum())
-    on_diagonal = 100 * np.trace(counts) / total if total else 0.0
-    text = f"Confusion matrix of {total:,} {subject}: {on_diagonal:.1f}% on the diagonal"
+    on_diagonal = np.trace(counts) / total if total else 0.0
+    text = f"Confusion matrix of {num(total)} {subject}: {pct(on_diagonal, 1)} on the diagonal"
     off_diagonal = counts * (1 - np.eye(len(counts), dtype=int))
     if off_diagonal.max(initial=0) == 0:
         return text + "; no image is confused with another class."
@@ -389,4 +390,4 @@ def describe_learning_curves(histories: Sequence[dict]) -> str:
     finals = [history["val_accuracy"][-1] for history in histories if history.get("val_accuracy")]
     if not finals:
         return text + "."
-    return f"{text}; final held-out accuracy {np.mean(finals):.3f} on average."
+    return f"{text}; final held-out accuracy {pct(float(np.mean(finals)), 1)} on average."

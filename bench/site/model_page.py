@@ -13,6 +13,7 @@ from bench.records import FoldRecord
 from bench.report import ModelReport
 from bench.site import calibration, content, figures, significance, urls
 from bench.site.jobs import FigureJob
+from bench.site.pages import num, pct
 
 # Generated blocks around the model page's own headings (see context.place_blocks).
 MODEL_BLOCKS = (
@@ -202,7 +203,7 @@ def misclassified_alt(wrong: dict, names: tuple[str, ...]) -> str:
     counts = Counter(zip(wrong["true"], wrong["predicted"], strict=True))
     (true, predicted), count = min(counts.items(), key=lambda item: (-item[1], item[0]))
     return (
-        f"{shown} of the {wrong['count']:,} misclassified test images, each titled with its "
+        f"{shown} of the {num(wrong['count'])} misclassified test images, each titled with its "
         f"true and predicted class; the most frequent mix-up among them is {names[true]} "
         f"predicted as {names[predicted]} ({count} image{'s' * (count != 1)})."
     )
@@ -211,6 +212,6 @@ def misclassified_alt(wrong: dict, names: tuple[str, ...]) -> str:
 def fold_scores_alt(accuracies: list[float], ensemble: float) -> str:
     return (
         f"Test accuracy of each of the {len(accuracies)} fold models, from "
-        f"{100 * min(accuracies):.2f}% to {100 * max(accuracies):.2f}%, beside the ensemble of "
-        f"all of them at {100 * ensemble:.2f}%."
+        f"{pct(min(accuracies))} to {pct(max(accuracies))}, beside the ensemble of "
+        f"all of them at {pct(ensemble)}."
     )

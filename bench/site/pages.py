@@ -1,7 +1,8 @@
 """The template environment and its number filters, and the one function that writes a page.
 
-Templates receive plain data and format every number through these filters, so a change of
-presentation (digits, units) happens here and nowhere else.
+Templates receive plain data and format every number through these filters, and the alt texts
+and captions composed in Python call the same functions, so a change of presentation (digits,
+units) happens here and nowhere else.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from bench.report import ModelReport
 from bench.site.downloads import CSV_PATH, DATA_DIR
 from bench.site.jobs import Download
 from bench.site.model_page import model_href
+from bench.site.pages import num
 
 
 def reproducibility(
@@ -79,7 +80,7 @@ def _precision_text(environment: dict) -> str:
     policy = environment.get("mixed_precision") or "precision not recorded"
     light, bound = environment.get("light_precision"), environment.get("light_model_flops")
     if light and bound and light != policy:
-        return f"{policy} ({light} for models under {bound / 1e6:,.0f} MFLOPs per image)"
+        return f"{policy} ({light} for models under {num(bound / 1e6)} MFLOPs per image)"
     return policy
 
 
