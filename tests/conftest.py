@@ -37,9 +37,9 @@ def load_script(path: Path):
 
 
 # --- optional capabilities: skip on a developer's machine, fail under CI ---------------------
-# CI (the CI variable set) installs every optional capability (JAX, PyTorch, Chromium, the
-# page checkers of tests/checkers, Java), so there a missing one is a broken environment and its
-# tests must fail, not skip.
+# CI (the CI variable set) installs every optional capability (JAX, PyTorch, Chromium,
+# Playwright, the page checkers of tests/checkers and Java), so there a missing one is a broken
+# environment and its tests must fail, not skip.
 
 
 def _missing(reason: str) -> None:
