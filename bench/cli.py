@@ -114,6 +114,39 @@ TimeBudgetOption = Annotated[
     ),
 ]
 QuietOption = Annotated[bool, typer.Option(help="Log lines instead of a live progress display.")]
+ExecutorOption = Annotated[
+    str,
+    typer.Option(
+        help="local (one fold after another in this process) or ray (every fold a Ray task, "
+        "in parallel; needs the ray extra).",
+    ),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="HOST:PORT of a running Ray cluster's head node (what `ray start --head` prints); "
+        "default: start Ray inside this process.",
+        show_default=False,
+    ),
+]
+GpusPerFoldOption = Annotated[
+    str | None,
+    typer.Option(
+        "--gpus-per-fold",
+        help="GPUs each Ray fold reserves; a fraction shares one (0.25: four folds on a GPU). "
+        "Default: 1 where the cluster has GPUs.",
+        show_default=False,
+    ),
+]
+CpusPerFoldOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cpus-per-fold",
+        help="CPUs each Ray fold reserves, and its TensorFlow threads. Default: 1.",
+        show_default=False,
+    ),
+]
 
 
 def user_errors(command):
@@ -199,6 +232,10 @@ def train_command(
     precision: PrecisionOption = "auto",
     time_budget: TimeBudgetOption = None,
     quiet: QuietOption = False,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
+    gpus_per_fold: GpusPerFoldOption = None,
+    cpus_per_fold: CpusPerFoldOption = None,
 ) -> None:
     """Cross-validate models on Fashion-MNIST and store every fold under the results directory."""
     from bench.options import TrainOptions
@@ -207,7 +244,8 @@ def train_command(
         models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
         batch_size=batch_size, seed=seed, data_dir=data_dir, results_dir=results_dir,
         fresh=fresh, shard=shard, strategy=strategy, precision=precision,
-        time_budget=time_budget,
+        time_budget=time_budget, executor=executor, ray_address=ray_address,
+        gpus_per_fold=gpus_per_fold, cpus_per_fold=cpus_per_fold,
     )  # fmt: skip
     run_training(options, quiet=quiet)
 
@@ -240,6 +278,10 @@ def build_site_command(
     precision: PrecisionOption = "auto",
     time_budget: TimeBudgetOption = None,
     quiet: QuietOption = False,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
+    gpus_per_fold: GpusPerFoldOption = None,
+    cpus_per_fold: CpusPerFoldOption = None,
     data_dir: DataDirOption = None,
     results_dir: ResultsDirOption = Path("results"),
     out: OutOption = Path("public"),
@@ -259,7 +301,8 @@ def build_site_command(
         models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
         batch_size=batch_size, seed=seed, data_dir=data_dir, results_dir=results_dir,
         fresh=fresh, shard=shard, strategy=strategy, precision=precision,
-        time_budget=time_budget, skip_shown_from_fuller=True,
+        time_budget=time_budget, skip_shown_from_fuller=True, executor=executor,
+        ray_address=ray_address, gpus_per_fold=gpus_per_fold, cpus_per_fold=cpus_per_fold,
     )  # fmt: skip
     run_training(options, quiet=quiet)
     _render(results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir)
@@ -300,7 +343,7 @@ def run_training(options, *, quiet: bool) -> None:
     from bench import report, workflow
     from bench.console import console, make_reporter, print_reports
 
-    reporter = make_reporter(quiet)
+    reporter = make_reporter(quiet, parallel=options.executor == "ray")
     try:
         outcome = workflow.train(options, reporter)
     except KeyboardInterrupt:
@@ -328,7 +371,15 @@ def run_training(options, *, quiet: bool) -> None:
             f"time budget reached: {len(outcome.left)} fold(s) not started ({left}); "
             "run the same command to resume"
         )
-    print_reports(report.load_reports(options.results_dir, list(options.models) or None))
+    reports = report.load_reports(options.results_dir, list(options.models) or None)
+    if reports:  # none when every fold of a first run failed
+        print_reports(reports)
+    if outcome.failed:
+        failed = ", ".join(f"{model} fold {fold}" for model, fold, _ in outcome.failed)
+        raise BenchError(
+            f"{len(outcome.failed)} fold(s) failed ({failed}; why is printed above); the other "
+            "folds are stored: fix the cause and run the same command to train the rest"
+        )
 
 
 def _import_keras_stack() -> None:

@@ -57,11 +57,14 @@ def print_data_info(dataset: FashionMNIST) -> None:
     console.print(table)
 
 
-def make_reporter(quiet: bool):
-    """A live progress display on a terminal, plain log lines otherwise or with --quiet."""
-    from bench.progress import LogReporter, RichReporter
+def make_reporter(quiet: bool, parallel: bool = False):
+    """A live progress display on a terminal, plain log lines otherwise or with --quiet;
+    ``parallel``: folds train side by side (Ray), so the display counts folds, not steps."""
+    from bench.progress import FoldsReporter, LogReporter, RichReporter
 
-    return LogReporter(console) if quiet or not console.is_terminal else RichReporter(console)
+    if quiet or not console.is_terminal:
+        return LogReporter(console, parallel=parallel)
+    return FoldsReporter(console) if parallel else RichReporter(console)
 
 
 def print_models() -> None:

@@ -6,6 +6,10 @@ written the moment it ends. Every option is checked before anything moves; then 
 same profile stored under another key are moved to ``superseded/`` (never deleted). Other
 profiles' folds are never touched. Under a time budget, folds run round-robin across models and
 a fold predicted not to finish in time is not started.
+
+Planning is shared; training is the executor's: ``LocalExecutor`` trains one fold after another
+in this process, ``bench.ray_executor`` submits each fold as a Ray task. Either way only the
+``Driver`` here writes results, so a run's store is the same whoever trained its folds.
 """
 
 from __future__ import annotations
@@ -19,20 +23,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import keras
-import numpy as np
-
 from bench import data as data_module
-from bench import environment, fold_key, protocol, results
+from bench import devices, environment, planning, results
 from bench.budget import Budget, FoldTimer, round_robin
 from bench.config import RunConfig
 from bench.data import FashionMNIST
 from bench.devices import Device
 from bench.errors import BenchError
-from bench.models import ModelSpec, UnknownModelError, get_model
-from bench.models.summary import architecture_digest, layer_table
+from bench.models import UnknownModelError, get_model
+from bench.recipes import Recipe
 from bench.records import FitResult, FoldRecord, RunManifest
-from bench.training import FoldData, FoldReporter, fit_fold, steps_per_epoch
+from bench.results import FoldPredictions
+from bench.training import FoldReporter, fit_fold, steps_per_epoch
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class RunReporter(FoldReporter, Protocol):
     def start(self, work: list[WorkItem], skipped: int, budget: Budget | None) -> None: ...
     def fold_started(self, item: WorkItem) -> None: ...
     def fold_finished(self, item: WorkItem, record: FoldRecord) -> None: ...
+    def fold_failed(self, item: WorkItem, message: str) -> None: ...
     def note(self, text: str) -> None: ...
 
 
@@ -65,24 +68,10 @@ class RunOutcome:
     trained: list[tuple[str, int]] = field(default_factory=list)
     skipped: list[tuple[str, int]] = field(default_factory=list)
     left: list[tuple[str, int]] = field(default_factory=list)  # not started: time budget
+    failed: list[tuple[str, int, str]] = field(default_factory=list)  # model, fold, why
     superseded: list[Path] = field(default_factory=list)
     migrated: list[Path] = field(default_factory=list)
     manifest: Path | None = None
-
-
-@dataclass(frozen=True)
-class _ModelPlan:
-    """One model's share of the run, settled before anything on disk changes."""
-
-    spec: ModelSpec
-    identity: dict
-    key: str
-    splits: tuple
-    stale: list[results.StoredFold]
-    legacy: list[results.StoredFold]  # schema-1 folds that match: upgraded in place
-    done: set[int]
-    mine: list[int]
-    stored: list[results.StoredFold]  # every profile's folds, read once (they seed the budget)
 
 
 def run(
@@ -96,6 +85,7 @@ def run(
     reporter: RunReporter | None = None,
     command: tuple[str, ...] = (),
     budget: Budget | None = None,
+    executor: FoldExecutor | None = None,
 ) -> RunOutcome:
     """Train every fold of ``config`` that is missing from ``results_dir``; see the module doc."""
     specs = _specs(config.models)
@@ -103,7 +93,8 @@ def run(
     outcome = RunOutcome(run_id=f"{started[:19].replace(':', '')}-{secrets.token_hex(3)}")
     # Phase 1: check everything (fold counts, stored files) without changing anything.
     plans = [
-        _plan_model(config, spec, dataset, results_dir, device, shard, fresh) for spec in specs
+        planning.plan_model(config, spec, dataset, results_dir, device, shard, fresh)
+        for spec in specs
     ]
     # Phase 2: move stale folds aside, upgrade matching schema-1 records, list the work.
     work, timer = [], FoldTimer()
@@ -128,13 +119,13 @@ def run(
             )
         outcome.skipped += [(name, fold) for fold in sorted(plan.done & set(plan.mine))]
         model_plan = config.plan(name)
-        train_count = _fold_train_count(model_plan.train_images, model_plan.folds)
+        train_count = planning.fold_train_count(model_plan.train_images, model_plan.folds)
         steps = steps_per_epoch(train_count, model_plan.recipe.batch_size)
         for fold in sorted(set(plan.mine) - plan.done):
             work.append(WorkItem(name, fold, model_plan.folds, model_plan.recipe.epochs, steps,
                                  train_count))  # fmt: skip
         for stored in plan.stored:
-            _seed_timer(timer, stored.record)
+            planning.seed_timer(timer, stored.record)
     if budget is not None:
         work = round_robin(work, lambda item: item.model, lambda item: item.fold)
     by_name = {plan.spec.name: plan for plan in plans}
@@ -168,33 +159,13 @@ def run(
     outcome.manifest = results.write_manifest(results_dir, manifest)
     if reporter:
         reporter.start(work, skipped=len(outcome.skipped), budget=budget)
+    driver = Driver(config, dataset, results_dir, device, by_name, outcome, manifest, timer,
+                    reporter, budget)  # fmt: skip
     status = "crashed"  # unless one of the outcomes below is reached
-    clock = budget.clock if budget is not None else time.monotonic
     try:
-        for position, item in enumerate(work):
-            if budget is not None and not budget.allows(timer.predict(item.model, item.work)):
-                outcome.left = [(w.model, w.fold) for w in work[position:]]
-                break
-            plan = by_name[item.model]
-            fold_data = _fold_data(dataset, *plan.splits, item.fold)
-            if reporter:
-                reporter.fold_started(item)
-            fold_started = clock()
-            fit, predictions = fit_fold(
-                plan.spec, config.plan(item.model).recipe, fold_data,
-                seed=config.seed * 1000 + item.fold, device=device,
-                strategy=config.strategy, reporter=reporter,
-            )  # fmt: skip
-            timer.record(item.model, clock() - fold_started, item.work)
-            record = _fold_record(config, plan, item, outcome.run_id, device, fit)
-            results.write_fold(results_dir, record, predictions)
-            outcome.trained.append((item.model, item.fold))
-            manifest = dataclasses.replace(manifest, trained=tuple(outcome.trained))
-            results.write_manifest(results_dir, manifest)
-            if reporter:
-                reporter.fold_finished(item, record)
+        (executor or LocalExecutor()).execute(work, driver)
         status = "stopped by the time budget" if outcome.left else "completed"
-        manifest = dataclasses.replace(manifest, left=tuple(outcome.left))
+        status = "failed" if outcome.failed else status
     except KeyboardInterrupt:
         status = "interrupted"
         raise
@@ -202,52 +173,131 @@ def run(
         status = "failed"
         raise
     finally:
-        manifest = dataclasses.replace(manifest, status=status, finished_at=results.now())
-        results.write_manifest(results_dir, manifest)
+        driver.manifest = dataclasses.replace(
+            driver.manifest, status=status, finished_at=results.now(), left=tuple(outcome.left),
+            failed=tuple((model, fold) for model, fold, _ in outcome.failed),
+        )  # fmt: skip
+        results.write_manifest(results_dir, driver.manifest)
     return outcome
 
 
-def _plan_model(
-    config: RunConfig,
-    spec: ModelSpec,
-    dataset: FashionMNIST,
-    results_dir: Path,
-    device: Device,
-    shard: tuple[int, int],
-    fresh: bool,
-) -> _ModelPlan:
-    """Which folds of ``spec`` count, which are stale and which remain; changes nothing."""
-    plan = config.plan(spec.name)
-    splits = _model_splits(dataset, plan, config.seed)  # fails early on bad --folds
-    table, digest = _architecture(spec)
-    identity = fold_key.identity(config.fold_config(spec.name), device.precision(spec), digest)
-    key = fold_key.key(identity)
-    mine = protocol.shard_folds(plan.folds, shard)
-    stale, legacy, done = [], [], set()
-    every_profile = results.load_folds(results_dir, spec.name)
-    for stored in (s for s in every_profile if s.profile == config.profile):
-        stored_key = stored.record.fold_key
-        if stored.record.schema_version < 2:
-            old = fold_key.legacy_identity(stored.record, table, digest)
-            stored_key = fold_key.key(old) if old is not None else None
-        if stored_key != key or (fresh and stored.fold in mine) or stored.fold in done:
-            stale.append(stored)
-            continue
-        if stored.record.schema_version < 2:
-            legacy.append(stored)
-        done.add(stored.fold)
-    return _ModelPlan(spec, identity, key, splits, stale, legacy, done, mine, every_profile)
+@dataclass(frozen=True)
+class FoldTask:
+    """What training one fold needs besides the images: small, so it travels to a worker."""
+
+    model: str
+    fold: int
+    recipe: Recipe
+    seed: int
+    precision: str  # the dtype policy the fold's key was computed with
+    strategy: str = "default"
 
 
-def _architecture(spec: ModelSpec) -> tuple[list[dict], str]:
-    """The layer table and architecture digest of ``spec`` as built now (float32 policy)."""
-    keras.mixed_precision.set_global_policy("float32")
-    model = spec.build()
-    return layer_table(model), architecture_digest(model)
+def train_task(
+    task: FoldTask, dataset: FashionMNIST, splits: tuple, device: Device,
+    reporter: FoldReporter | None = None,
+) -> tuple[FitResult, FoldPredictions]:  # fmt: skip
+    """Train one fold from the dataset and its model's splits: the one path every executor
+    (this process, or a Ray worker) trains through."""
+    data = planning.fold_data(dataset, *splits, task.fold)
+    return fit_fold(
+        get_model(task.model), task.recipe, data, seed=task.seed, device=device,
+        strategy=task.strategy, reporter=reporter,
+    )  # fmt: skip
+
+
+class FoldExecutor(Protocol):
+    """Trains the planned folds and hands each result to the driver, which stores it."""
+
+    def detect_device(self, precision: str) -> Device: ...
+    def execute(self, work: list[WorkItem], driver: Driver) -> None: ...
+
+
+class Driver:
+    """The run's side that stays in this process whatever trains the folds: it admits folds
+    under the time budget, and it alone writes fold results and the manifest."""
+
+    def __init__(self, config, dataset, results_dir, device, plans, outcome, manifest, timer,
+                 reporter, budget) -> None:  # fmt: skip
+        self.config: RunConfig = config
+        self.dataset: FashionMNIST = dataset
+        self.results_dir: Path = results_dir
+        self.device: Device = device
+        self.plans: dict[str, planning.ModelPlan] = plans
+        self.outcome: RunOutcome = outcome
+        self.manifest: RunManifest = manifest
+        self.timer: FoldTimer = timer
+        self.reporter: RunReporter | None = reporter
+        self.budget: Budget | None = budget
+        self.clock = budget.clock if budget is not None else time.monotonic
+
+    def task(self, item: WorkItem) -> FoldTask:
+        return FoldTask(
+            item.model, item.fold, self.config.plan(item.model).recipe,
+            seed=self.config.seed * 1000 + item.fold,
+            precision=self.device.precision(self.plans[item.model].spec),
+            strategy=self.config.strategy,
+        )  # fmt: skip
+
+    def splits(self, model: str) -> tuple:
+        """The subset indices and fold splits of ``model`` (see ``fold_data``)."""
+        return self.plans[model].splits
+
+    def admits(self, item: WorkItem) -> bool:
+        """Whether ``item`` may start now: no budget, or predicted to end before the deadline
+        (its own time, not the queue's: it starts when a slot is free)."""
+        prediction = self.timer.predict(item.model, item.work)
+        return self.budget is None or self.budget.allows(prediction)
+
+    def leave(self, items: list[WorkItem]) -> None:
+        """Folds not started because the budget would not cover them."""
+        self.outcome.left += [(item.model, item.fold) for item in items]
+
+    def started(self, item: WorkItem) -> None:
+        if self.reporter:
+            self.reporter.fold_started(item)
+
+    def store(self, item: WorkItem, fit: FitResult, predictions: FoldPredictions,
+              seconds: float, device: Device) -> None:  # fmt: skip
+        """Write a finished fold (trained on ``device`` in ``seconds`` of this clock)."""
+        self.timer.record(item.model, seconds, item.work)
+        record = _fold_record(self.config, self.plans[item.model], item, self.outcome.run_id,
+                              device, fit)  # fmt: skip
+        results.write_fold(self.results_dir, record, predictions)
+        self.outcome.trained.append((item.model, item.fold))
+        self.manifest = dataclasses.replace(self.manifest, trained=tuple(self.outcome.trained))
+        results.write_manifest(self.results_dir, self.manifest)
+        if self.reporter:
+            self.reporter.fold_finished(item, record)
+
+    def fail(self, item: WorkItem, message: str) -> None:
+        """A fold that failed on its own; the run goes on and ends with a failure."""
+        self.outcome.failed.append((item.model, item.fold, message))
+        if self.reporter:
+            self.reporter.fold_failed(item, message)
+
+
+class LocalExecutor:
+    """One fold after another in this process, in the planned order; the first error ends it."""
+
+    def detect_device(self, precision: str) -> Device:
+        return devices.detect(precision)
+
+    def execute(self, work: list[WorkItem], driver: Driver) -> None:
+        for position, item in enumerate(work):
+            if not driver.admits(item):
+                driver.leave(work[position:])
+                return
+            driver.started(item)
+            fold_started = driver.clock()
+            fit, predictions = train_task(driver.task(item), driver.dataset,
+                                          driver.splits(item.model), driver.device,
+                                          driver.reporter)  # fmt: skip
+            driver.store(item, fit, predictions, driver.clock() - fold_started, driver.device)
 
 
 def _fold_record(
-    config: RunConfig, plan: _ModelPlan, item: WorkItem, run_id: str, device: Device,
+    config: RunConfig, plan: planning.ModelPlan, item: WorkItem, run_id: str, device: Device,
     fit: FitResult,
 ) -> FoldRecord:  # fmt: skip
     """The stored record of one fold: who, under which key, on what, then what fit measured."""
@@ -271,44 +321,8 @@ def _fold_record(
     )
 
 
-def _seed_timer(timer: FoldTimer, record: FoldRecord) -> None:
-    """Teach the budget's predictor from a stored fold of any config (wall or training time)."""
-    seconds = record.wall_seconds or record.train_seconds
-    work = (record.epochs or 0) * (record.train_images or 0)
-    if isinstance(seconds, (int, float)) and seconds > 0 and work > 0:
-        timer.prior(record.model, float(seconds), float(work))
-
-
 def _specs(models: tuple[str, ...]):
     try:
         return [get_model(name) for name in models]
     except UnknownModelError as error:
         raise BenchError(f"--model: {error}") from None
-
-
-def _fold_train_count(train_images: int | None, folds: int) -> int:
-    total = train_images or 60_000
-    return total - total // folds
-
-
-def _model_splits(dataset: FashionMNIST, plan, seed: int) -> tuple:
-    """Subset indices of both splits and the fold splits over the training subset."""
-    train_index = protocol.stratified_subset(dataset.train_labels, plan.train_images, seed)
-    test_index = protocol.stratified_subset(dataset.test_labels, plan.test_images, seed)
-    splits = protocol.fold_splits(dataset.train_labels[train_index], plan.folds, seed)
-    return train_index, test_index, splits
-
-
-def _fold_data(dataset: FashionMNIST, train_index, test_index, splits, fold: int) -> FoldData:
-    fit_positions, held_positions = splits[fold]
-    fit_index, held_index = train_index[fit_positions], train_index[held_positions]
-    return FoldData(
-        train_x=protocol.as_model_input(dataset.train_images[fit_index]),
-        train_y=dataset.train_labels[fit_index].astype(np.int64),
-        held_x=protocol.as_model_input(dataset.train_images[held_index]),
-        held_y=dataset.train_labels[held_index].astype(np.int64),
-        test_x=protocol.as_model_input(dataset.test_images[test_index]),
-        test_y=dataset.test_labels[test_index].astype(np.int64),
-        test_indices=test_index,
-        held_indices=held_index,
-    )

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import budget, config, devices, protocol
+from bench.errors import BenchError
+
+EXECUTORS = ("local", "ray")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,10 @@ class TrainOptions:
     time_budget: str | None = None  # e.g. "90m", "2h", "1h30m" (see bench.budget)
     # build-site: leave alone the models the site shows from a fuller profile than this run's
     skip_shown_from_fuller: bool = False
+    executor: str = "local"  # local, or ray (every fold a Ray task; see bench.ray_executor)
+    ray_address: str | None = None  # None: start Ray embedded in this process
+    gpus_per_fold: str | None = None  # None: one GPU per fold where the cluster has GPUs
+    cpus_per_fold: str | None = None  # None: one CPU per fold
 
 
 def check(options: TrainOptions) -> None:
@@ -42,3 +49,40 @@ def check(options: TrainOptions) -> None:
         profile, options.models, seed=options.seed, folds=options.folds, epochs=options.epochs,
         batch_size=options.batch_size, strategy=options.strategy,
     )  # fmt: skip
+    check_executor(options)
+
+
+def check_executor(options: TrainOptions) -> None:
+    """``--executor`` and the options that only Ray reads; Ray itself must be installed."""
+    if options.executor not in EXECUTORS:
+        raise BenchError(f"--executor {options.executor!r}: choose from {', '.join(EXECUTORS)}")
+    ray_only = {"--ray-address": options.ray_address, "--gpus-per-fold": options.gpus_per_fold,
+                "--cpus-per-fold": options.cpus_per_fold}  # fmt: skip
+    for option, value in ray_only.items():
+        if value is not None and options.executor != "ray":
+            raise BenchError(f"{option} applies to Ray folds; add --executor ray")
+    for option, value in (("--gpus-per-fold", options.gpus_per_fold),
+                          ("--cpus-per-fold", options.cpus_per_fold)):  # fmt: skip
+        if value is not None:
+            per_fold(value, option)
+    if options.ray_address is not None and not options.ray_address.strip():
+        raise BenchError("--ray-address '': give HOST:PORT of the head node, or leave it out")
+    if options.executor == "ray":
+        from bench import ray_executor
+
+        ray_executor.require_ray()
+
+
+def per_fold(text: str, option: str) -> float:
+    """A resource amount per fold: more than zero, and whole above one (Ray's rule, so that a
+    fraction always means a share of a single device)."""
+    try:
+        amount = float(text)
+    except ValueError:
+        amount = float("nan")
+    if not amount > 0 or amount == float("inf") or (amount > 1 and not amount.is_integer()):
+        raise BenchError(
+            f"{option} {text!r}: expected a number above zero, a fraction such as 0.25 to share "
+            "one device, or a whole number"
+        )
+    return amount

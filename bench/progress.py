@@ -1,4 +1,5 @@
-"""Training progress for the terminal: one rich display over models x folds x epochs, or logs."""
+"""Training progress for the terminal: one rich display over models x folds x epochs (or over
+folds, when they train in parallel on Ray), or log lines."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ from bench.records import FoldRecord
 class LogReporter:
     """Plain lines, one per finished fold (``--quiet``, or when stdout is not a terminal)."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, parallel: bool = False) -> None:
         self.console = console
+        self.parallel = parallel  # folds train side by side (Ray): say how many run and wait
         self.item: WorkItem | None = None
         self.budget: Budget | None = None
+        self.queued = self.running = self.done = 0
 
     def start(self, work: list[WorkItem], skipped: int, budget: Budget | None = None) -> None:
+        self.queued = len(work)
         models = len({item.model for item in work})
         self.console.print(
             f"training {len(work)} fold(s) of {models} model(s); {skipped} stored already"
@@ -39,6 +43,7 @@ class LogReporter:
 
     def fold_started(self, item: WorkItem) -> None:
         self.item = item
+        self.queued, self.running = self.queued - 1, self.running + 1
 
     def batch_done(self, steps: int) -> None:
         pass
@@ -47,6 +52,7 @@ class LogReporter:
         pass
 
     def fold_finished(self, item: WorkItem, record: FoldRecord) -> None:
+        self.running, self.done = self.running - 1, self.done + 1
         left = ""
         if self.budget is not None:
             left = f"; budget left {format_duration(self.budget.remaining())}"
@@ -54,7 +60,17 @@ class LogReporter:
             f"{item.model} fold {item.fold + 1}/{item.folds}: test accuracy "
             f"{record.test['accuracy']:.4f}, held-out {record.cv['accuracy']:.4f}, "
             f"{record.train_seconds:.0f} s, {record.images_per_second:.0f} images/s{left}"
+            f"{self._counts()}"
         )
+
+    def fold_failed(self, item: WorkItem, message: str) -> None:
+        self.running = self.running - 1
+        self.console.print(f"{item.model} fold {item.fold + 1}/{item.folds} failed: {message}")
+
+    def _counts(self) -> str:
+        if not self.parallel:
+            return ""
+        return f"; {self.done} done, {self.running} running, {self.queued} queued"
 
     def note(self, text: str) -> None:
         self.console.print(text)
@@ -112,6 +128,47 @@ class RichReporter(LogReporter):
             description=f"{self.item.model} fold {self.item.fold + 1}/{self.item.folds} "
             f"(epochs; loss {logs.get('loss', float('nan')):.3f})",
         )
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+class FoldsReporter(LogReporter):
+    """A live display for folds training side by side (Ray): folds done, running and queued,
+    with the ETA rich infers from the pace of finished folds; a line per finished fold."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(console, parallel=True)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self.folds = None
+
+    def start(self, work: list[WorkItem], skipped: int, budget: Budget | None = None) -> None:
+        super().start(work, skipped, budget)
+        self.progress.start()
+        self.folds = self.progress.add_task(self._description(), total=len(work))
+
+    def fold_started(self, item: WorkItem) -> None:
+        super().fold_started(item)
+        self.progress.update(self.folds, description=self._description())
+
+    def fold_finished(self, item: WorkItem, record: FoldRecord) -> None:
+        super().fold_finished(item, record)
+        self.progress.update(self.folds, advance=1, description=self._description())
+
+    def fold_failed(self, item: WorkItem, message: str) -> None:
+        super().fold_failed(item, message)
+        self.progress.update(self.folds, advance=1, description=self._description())
+
+    def _description(self) -> str:
+        return f"folds ({self.running} running, {self.queued} queued)"
 
     def close(self) -> None:
         self.progress.stop()

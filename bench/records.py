@@ -145,6 +145,7 @@ class RunManifest:
     planned: tuple[tuple[str, int], ...] = ()
     trained: tuple[tuple[str, int], ...] = ()
     left: tuple[tuple[str, int], ...] = ()
+    failed: tuple[tuple[str, int], ...] = ()  # folds that failed on their own (Ray executor)
     schema_version: int = SCHEMA_VERSION
     kind: str = "run"
 
@@ -177,7 +178,7 @@ class RunManifest:
             raise TypeError("git is not a mapping")
         values["command"] = tuple(_strings(values.get("command", ())))
         values["shard"] = tuple(int(part) for part in values.get("shard", (0, 1)))
-        for name in ("planned", "trained", "left"):
+        for name in ("planned", "trained", "left", "failed"):
             values[name] = tuple((str(model), int(fold)) for model, fold in values.get(name, ()))
         return cls(**values)
 
@@ -185,7 +186,7 @@ class RunManifest:
         data = dataclasses.asdict(self)
         for name in ("shard", "command"):
             data[name] = list(data[name])
-        for name in ("planned", "trained", "left"):
+        for name in ("planned", "trained", "left", "failed"):
             data[name] = [list(pair) for pair in data[name]]
         return data
 

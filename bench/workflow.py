@@ -5,9 +5,11 @@ Imported only after ``devices.prepare_environment()``, because it imports Keras.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
-from bench import budget, data, devices, engine, report
+from bench import budget, data, engine, protocol, report
 from bench import config as config_module
 from bench.models import default_model_names
 from bench.options import TrainOptions
@@ -17,10 +19,35 @@ __all__ = ["TrainOptions", "train"]
 
 def train(options: TrainOptions, reporter: engine.RunReporter) -> engine.RunOutcome:
     """Resolve the profile on the detected device, then run the protocol (see bench.engine)."""
-    shard = engine.protocol.parse_shard(options.shard)
+    shard = protocol.parse_shard(options.shard)
     seconds = budget.parse_duration(options.time_budget) if options.time_budget else None
     time_budget = budget.Budget(seconds) if seconds else None  # the clock starts now
-    device = devices.detect(options.precision)
+    with open_executor(options) as executor:
+        return _train(options, reporter, executor, shard, time_budget)
+
+
+@contextlib.contextmanager
+def open_executor(options: TrainOptions) -> Iterator[engine.FoldExecutor]:
+    """The executor ``--executor`` names; Ray is connected (or started) for the whole run."""
+    if options.executor != "ray":
+        yield engine.LocalExecutor()
+        return
+    from bench import ray_executor
+    from bench.options import per_fold
+
+    settings = ray_executor.RaySettings(
+        address=options.ray_address,
+        gpus_per_fold=per_fold(options.gpus_per_fold, "--gpus-per-fold")
+        if options.gpus_per_fold is not None else None,
+        cpus_per_fold=per_fold(options.cpus_per_fold, "--cpus-per-fold")
+        if options.cpus_per_fold is not None else 1.0,
+    )  # fmt: skip
+    with ray_executor.RayExecutor(settings) as executor:
+        yield executor
+
+
+def _train(options, reporter, executor, shard, time_budget) -> engine.RunOutcome:
+    device = executor.detect_device(options.precision)
     profile = config_module.resolve_profile(options.profile, bool(device.gpus))
     if options.profile == "auto":
         where = f"GPU ({', '.join(device.gpus)})" if device.gpus else "no GPU found"
@@ -42,6 +69,7 @@ def train(options: TrainOptions, reporter: engine.RunReporter) -> engine.RunOutc
         fresh=options.fresh,
         reporter=reporter,
         budget=time_budget,
+        executor=executor,
     )
 
 

@@ -17,6 +17,7 @@ class RecordingReporter:
     def __init__(self) -> None:
         self.started: list = []
         self.finished: list = []
+        self.failed: list = []
         self.notes: list[str] = []
         self.batches = 0
 
@@ -36,6 +37,9 @@ class RecordingReporter:
     def fold_finished(self, item, record):
         self.finished.append((item.model, item.fold))
 
+    def fold_failed(self, item, message):
+        self.failed.append((item.model, item.fold, message))
+
     def note(self, text):
         self.notes.append(text)
 
@@ -49,6 +53,7 @@ def smoke_run(
     fresh: bool = False,
     budget=None,
     precision: str = "auto",
+    executor=None,
     **overrides,
 ) -> engine.RunOutcome:
     run_config = config.build_config("smoke", models, **overrides)
@@ -56,9 +61,10 @@ def smoke_run(
         run_config,
         data.load_dataset(data_dir),
         results_dir,
-        device=devices.detect(precision),
+        device=(executor or engine.LocalExecutor()).detect_device(precision),
         shard=shard,
         fresh=fresh,
         budget=budget,
         reporter=reporter or RecordingReporter(),
+        executor=executor,
     )

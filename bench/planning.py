@@ -1,0 +1,114 @@
+"""Phase 1 of a run, for one model: its splits, its key, and which stored folds count.
+
+Pure planning: reads the results store and the dataset, changes nothing on disk. The engine
+acts on the plan (supersedes, trains); every executor builds a fold's arrays with ``fold_data``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from bench import fold_key, protocol, results
+from bench.budget import FoldTimer
+from bench.config import RunConfig
+from bench.data import FashionMNIST
+from bench.devices import Device
+from bench.models import ModelSpec
+from bench.models.summary import architecture_digest, layer_table
+from bench.records import FoldRecord
+from bench.training import FoldData
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """One model's share of the run, settled before anything on disk changes."""
+
+    spec: ModelSpec
+    identity: dict
+    key: str
+    splits: tuple
+    stale: list[results.StoredFold]
+    legacy: list[results.StoredFold]  # schema-1 folds that match: upgraded in place
+    done: set[int]
+    mine: list[int]
+    stored: list[results.StoredFold]  # every profile's folds, read once (they seed the budget)
+
+
+def plan_model(
+    config: RunConfig,
+    spec: ModelSpec,
+    dataset: FashionMNIST,
+    results_dir: Path,
+    device: Device,
+    shard: tuple[int, int],
+    fresh: bool,
+) -> ModelPlan:
+    """Which folds of ``spec`` count, which are stale and which remain; changes nothing."""
+    plan = config.plan(spec.name)
+    splits = model_splits(dataset, plan, config.seed)  # fails early on bad --folds
+    table, digest = architecture(spec)
+    identity = fold_key.identity(config.fold_config(spec.name), device.precision(spec), digest)
+    key = fold_key.key(identity)
+    mine = protocol.shard_folds(plan.folds, shard)
+    stale, legacy, done = [], [], set()
+    every_profile = results.load_folds(results_dir, spec.name)
+    for stored in (s for s in every_profile if s.profile == config.profile):
+        stored_key = stored.record.fold_key
+        if stored.record.schema_version < 2:
+            old = fold_key.legacy_identity(stored.record, table, digest)
+            stored_key = fold_key.key(old) if old is not None else None
+        if stored_key != key or (fresh and stored.fold in mine) or stored.fold in done:
+            stale.append(stored)
+            continue
+        if stored.record.schema_version < 2:
+            legacy.append(stored)
+        done.add(stored.fold)
+    return ModelPlan(spec, identity, key, splits, stale, legacy, done, mine, every_profile)
+
+
+def architecture(spec: ModelSpec) -> tuple[list[dict], str]:
+    """The layer table and architecture digest of ``spec`` as built now (float32 policy)."""
+    keras.mixed_precision.set_global_policy("float32")
+    model = spec.build()
+    return layer_table(model), architecture_digest(model)
+
+
+def seed_timer(timer: FoldTimer, record: FoldRecord) -> None:
+    """Teach the budget's predictor from a stored fold of any config (wall or training time)."""
+    seconds = record.wall_seconds or record.train_seconds
+    work = (record.epochs or 0) * (record.train_images or 0)
+    if isinstance(seconds, (int, float)) and seconds > 0 and work > 0:
+        timer.prior(record.model, float(seconds), float(work))
+
+
+def fold_train_count(train_images: int | None, folds: int) -> int:
+    total = train_images or 60_000
+    return total - total // folds
+
+
+def model_splits(dataset: FashionMNIST, plan, seed: int) -> tuple:
+    """Subset indices of both splits and the fold splits over the training subset."""
+    train_index = protocol.stratified_subset(dataset.train_labels, plan.train_images, seed)
+    test_index = protocol.stratified_subset(dataset.test_labels, plan.test_images, seed)
+    splits = protocol.fold_splits(dataset.train_labels[train_index], plan.folds, seed)
+    return train_index, test_index, splits
+
+
+def fold_data(dataset: FashionMNIST, train_index, test_index, splits, fold: int) -> FoldData:
+    """The arrays of one fold: its training and held-out images, and the test subset."""
+    fit_positions, held_positions = splits[fold]
+    fit_index, held_index = train_index[fit_positions], train_index[held_positions]
+    return FoldData(
+        train_x=protocol.as_model_input(dataset.train_images[fit_index]),
+        train_y=dataset.train_labels[fit_index].astype(np.int64),
+        held_x=protocol.as_model_input(dataset.train_images[held_index]),
+        held_y=dataset.train_labels[held_index].astype(np.int64),
+        test_x=protocol.as_model_input(dataset.test_images[test_index]),
+        test_y=dataset.test_labels[test_index].astype(np.int64),
+        test_indices=test_index,
+        held_indices=held_index,
+    )
