@@ -220,7 +220,8 @@ def connect(ray, address: str | None) -> None:
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise BenchError(
             f"--ray-address {address}: could not join the Ray cluster there "
-            f"({_last_line(error)}); check the address `ray start --head` printed"
+            f"({_last_line(error)}); check the address `ray start --head` printed, and, if the "
+            "cluster uses token authentication, set RAY_AUTH_MODE=token and its token here"
         ) from None
 
 

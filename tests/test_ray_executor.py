@@ -4,6 +4,7 @@ errors. Smoke-sized folds on the synthetic dataset; every Ray server a test star
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -311,11 +312,17 @@ def _node_ports(taken: set[int]) -> list[str]:
 
 
 @pytest.fixture
-def two_node_cluster(tmp_path):
+def two_node_cluster(tmp_path, monkeypatch):
     """A head node and a worker node on this machine, 1 CPU each; yields the head's address.
 
-    Each ``ray start --block`` runs in its own session: the test stops it, and everything it
-    started, by that process group (``ray stop`` would stop every Ray on the machine)."""
+    Token authentication is on, with a token of this test's own: Ray's servers listen on every
+    interface, whatever address they advertise. Each ``ray start --block`` runs in its own
+    session: the test stops it, and everything it started, by that process group (``ray stop``
+    would stop every Ray on the machine)."""
+    token = tmp_path / "ray-token"
+    token.write_text(secrets.token_hex(32))
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")  # the nodes, the probe and bench all read it
+    monkeypatch.setenv("RAY_AUTH_TOKEN_PATH", str(token))
     ray = str(Path(sys.executable).parent / "ray")
     taken: set[int] = set()
     port, client = _free_ports(2)
@@ -329,7 +336,11 @@ def two_node_cluster(tmp_path):
         _wait_for_port(port, nodes[0])
         worker_command = [ray, "start", "--address", address, *_node_ports(taken)]
         nodes.append(_start_node(worker_command, tmp_path / "worker.log"))
-        _wait_for_nodes(address, 2)
+        try:
+            _wait_for_nodes(address, 2)
+        except AssertionError as error:
+            logs = "".join(p.read_text()[-1500:] for p in tmp_path.glob("*.log"))
+            raise AssertionError(f"{error}\n{logs}") from None
         yield address
     finally:
         for node in reversed(nodes):
@@ -364,8 +375,9 @@ def _wait_for_nodes(address: str, count: int) -> None:
         "    assert time.monotonic() < deadline, 'the worker node did not join'\n"
         "    time.sleep(0.5)\n"
     )
-    subprocess.run([sys.executable, "-c", probe, address, str(count)], env=_env(), check=True,
-                   timeout=180, capture_output=True)  # fmt: skip
+    finished = subprocess.run([sys.executable, "-c", probe, address, str(count)], env=_env(),
+                              timeout=180, capture_output=True, text=True)  # fmt: skip
+    assert finished.returncode == 0, finished.stderr[-3000:]
 
 
 def _kill_group(process: subprocess.Popen) -> None:
