@@ -135,6 +135,9 @@ class RayExecutor:
     def detect_device(self, precision: str) -> Device:
         """The device a fold trains on, as a worker with a fold's resources sees it: the fold
         keys and the profile follow the workers' GPUs, not the driver's."""
+        from bench import devices
+
+        devices.detect(precision)  # the driver builds each model once (for its key): start quietly
         return self.ray.get(self._remote(worker_device).remote(precision, self.worker))
 
     def slots(self) -> int:
@@ -211,7 +214,9 @@ def connect(ray, address: str | None) -> None:
     """
     quiet = {"log_to_driver": False, "logging_level": logging.ERROR}
     if address is None:
-        ray.init(include_dashboard=False, **quiet)
+        # "local": a new Ray of our own, never one that RAY_ADDRESS or a `ray start` on this
+        # machine left behind (Ray would otherwise wait for a dead one, printing, for minutes)
+        ray.init(address="local", include_dashboard=False, **quiet)
         return
     if address != "auto":
         _check_reachable(address)

@@ -5,10 +5,12 @@ errors. Smoke-sized folds on the synthetic dataset; every Ray server a test star
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -327,8 +329,13 @@ def two_node_cluster(tmp_path, monkeypatch):
     taken: set[int] = set()
     port, client = _free_ports(2)
     taken |= {port, client}
+    # The head's own temporary folder (short: Ray's socket paths must stay under 108
+    # characters) keeps its session and address file out of /tmp/ray, where a later
+    # `ray.init()` on this machine would find a cluster that no longer exists.
+    temp_dir = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
     head_command = [ray, "start", "--head", "--port", str(port), "--ray-client-server-port",
-                    str(client), "--include-dashboard", "false", *_node_ports(taken)]  # fmt: skip
+                    str(client), "--include-dashboard", "false", "--temp-dir", temp_dir,
+                    *_node_ports(taken)]  # fmt: skip
     address = f"127.0.0.1:{port}"
     nodes = []
     try:
@@ -345,6 +352,7 @@ def two_node_cluster(tmp_path, monkeypatch):
     finally:
         for node in reversed(nodes):
             _kill_group(node)
+        shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 def _start_node(command: list[str], log: Path) -> subprocess.Popen:
