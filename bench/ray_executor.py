@@ -176,19 +176,25 @@ class RayExecutor:
             self._stop(running, driver)
             raise
 
-    def _collect(self, task, item: WorkItem, submitted: float, driver: Driver) -> None:
-        """Store a returned fold, or report why it failed (one line) and go on."""
+    def _collect(self, task, item: WorkItem, submitted: float, driver: Driver,
+                 failures: bool = True) -> None:  # fmt: skip
+        """Store a returned fold, or report why it failed (one line) and go on; ``failures``
+        False: stay silent about them (after Ctrl-C, which reaches the workers too)."""
         errors = self.ray.exceptions
         try:
             result = self.ray.get(task)
         except errors.RayTaskError as error:  # an exception other than BenchError: a bug
-            driver.fail(item, f"crashed in its Ray worker: {_last_line(error)}")
+            if failures:
+                driver.fail(item, f"crashed in its Ray worker: {_last_line(error)}")
             return
         except errors.RayError as error:  # the worker died on every try, its node was lost...
-            driver.fail(item, f"Ray gave up after {MAX_RETRIES + 1} tries: {_last_line(error)}")
+            if failures:
+                tries = MAX_RETRIES + 1
+                driver.fail(item, f"Ray gave up after {tries} tries: {_last_line(error)}")
             return
         if isinstance(result, FoldFailure):
-            driver.fail(item, result.message)
+            if failures:
+                driver.fail(item, result.message)
         else:
             seconds = driver.clock() - submitted
             driver.store(item, result.fit, result.predictions, seconds, result.device)
@@ -203,7 +209,7 @@ class RayExecutor:
             with contextlib.suppress(Exception):  # already finished or gone: nothing to cancel
                 self.ray.cancel(task, force=True)
         for task in done:
-            self._collect(task, *running[task], driver)
+            self._collect(task, *running[task], driver, failures=False)
 
 
 def connect(ray, address: str | None) -> None:

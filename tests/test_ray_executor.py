@@ -90,6 +90,31 @@ def test_ray_folds_match_local_folds(synthetic, tmp_path):
 
 
 @requires("ray")
+def test_the_time_budget_holds_back_folds_not_yet_submitted(synthetic, tmp_path, monkeypatch):
+    from bench.budget import Budget
+    from bench.ray_executor import RayExecutor, RaySettings
+
+    directory, _ = synthetic
+    now = [0.0]  # the budget's clock: it jumps past the deadline when the first fold is stored
+
+    class JumpingReporter(RecordingReporter):
+        def fold_finished(self, item, record):
+            super().fold_finished(item, record)
+            now[0] += 1000.0
+
+    monkeypatch.setattr(RayExecutor, "slots", lambda self: 2)  # as on a 2-core machine
+    reporter = JumpingReporter()
+    with RayExecutor(RaySettings()) as executor:
+        outcome = smoke_run(directory, tmp_path, MODELS, reporter, executor=executor,
+                            budget=Budget(100.0, clock=lambda: now[0]))  # fmt: skip
+    # Fold 0 of each model went out at once (round-robin, two slots); both were stored, the
+    # one still training when the deadline passed included; fold 1 of each was never sent.
+    assert sorted(outcome.trained) == [("lenet5", 0), ("lstm", 0)]
+    assert sorted(outcome.left) == [("lenet5", 1), ("lstm", 1)]
+    assert results.load_manifests(tmp_path)[0].status == "stopped by the time budget"
+
+
+@requires("ray")
 def test_a_worker_killed_mid_fold_is_retried(synthetic, tmp_path, monkeypatch):
     from bench import ray_executor
 
@@ -390,7 +415,7 @@ def _wait_for_nodes(address: str, count: int) -> None:
 
 def _kill_group(process: subprocess.Popen) -> None:
     """Stop a process we started in its own session, and whatever it started (by group id)."""
-    for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
         try:
             os.killpg(process.pid, sig)
         except ProcessLookupError:
