@@ -139,6 +139,16 @@ def site_render(summary: dict) -> str:
             f"{summary['bytes'] / 1e6:.1f} MB")  # fmt: skip
 
 
+def ray_overhead(summary: dict) -> str:
+    parts = [
+        f"{row['size']} folds: start-up {row['ray']['setup_seconds']:.1f} s per run (local "
+        f"{row['local']['setup_seconds']:.1f} s), per fold "
+        f"{row['ray_overhead_per_fold_seconds']:+.1f} s"
+        for row in summary["rows"]
+    ]
+    return "; ".join(parts) + " (a per-fold cost inside the round-to-round spread)"
+
+
 def model_costs(summary: dict) -> str:
     return f"{len(summary['models'])} models: `benchmarks/results/model_costs.md`"
 
@@ -165,6 +175,9 @@ ROWS = (
         "python benchmarks/cpu_side_by_side.py"),
     Row("`bench render`, 4 models x 10 folds x 10,000 test images", "site_render", site_render,
         "python benchmarks/site_render.py"),
+    Row("Ray executor against the local one, one fold at a time (`--executor ray`)",
+        "ray_overhead", ray_overhead,
+        "python benchmarks/ray_overhead.py --repeats 5 --quick-epochs 1 --sizes smoke quick"),
     Row("parameters, FLOPs, images/s per model", "model_costs", model_costs,
         "python benchmarks/model_costs.py"),
 )  # fmt: skip
