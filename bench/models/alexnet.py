@@ -72,19 +72,20 @@ def classifier(x, width: int, num_classes: int):
     return layers.Dense(num_classes, dtype="float32", name="logits")(x)
 
 
-# Full recipe: SGD + Nesterov, cosine decay, weight decay 5e-4, flips and 4-pixel shifts, the
-# standard CIFAR practice (He et al. 2016; the Zalando benchmark's ResNet18 at 0.949 used
-# flips/translation), with label smoothing 0.1. Quick: a 10,000-image subset (its speed allows
-# no more in the preview's budget), 2 folds, 4 epochs of AdamW, no augmentation.
+# Full recipe, chosen on the validation split of fold 0's training images
+# (benchmarks/results/recipes.md): 4 epochs fit the 2-core CPU (about 3 minutes an epoch over
+# 54,000 images), and of the two 4-epoch candidates AdamW at 1e-3 with decoupled weight decay,
+# a one-epoch warm-up, flips and 5 % shifts (validation 0.9146) beat SGD + Nesterov at 0.05 with
+# label smoothing and 10 % shifts (0.9094). Quick: a 10,000-image subset (its speed allows no
+# more in the preview's budget), 2 folds, 4 epochs of AdamW, no augmentation.
 FULL = Recipe(
-    epochs=40,
+    epochs=4,
     batch_size=256,
-    optimizer="sgd",
-    learning_rate=0.05,
-    weight_decay=5e-4,
-    warmup_epochs=2,
-    label_smoothing=0.1,
-    augmentation=Augmentation(translate=0.1, horizontal_flip=True),
+    optimizer="adamw",
+    learning_rate=1e-3,
+    weight_decay=5e-2,
+    warmup_epochs=1,
+    augmentation=Augmentation(translate=0.05, horizontal_flip=True),
 )
 QUICK = Plan(
     Recipe(epochs=4, batch_size=128, learning_rate=1e-3, **QUICK_ADAMW),
