@@ -107,16 +107,16 @@ def throughput(summary: dict) -> str:
 
 
 def recipe_trials(summary: dict) -> str:
-    names, best = _names(), {}
+    names, by_model = _names(), {}
     for trial in summary["trials"]:
-        current = best.get(trial["model"])
-        if current is None or trial["validation_accuracy"] > current["validation_accuracy"]:
-            best[trial["model"]] = trial
-    return "; ".join(
-        f"{names[model]}: {len([t for t in summary['trials'] if t['model'] == model])} trials, "
-        f"best {trial['validation_accuracy']:.4f} ({trial['trial']})"
-        for model, trial in best.items()
-    )
+        by_model.setdefault(trial["model"], []).append(trial)
+    parts = []
+    for model, trials in by_model.items():
+        best = max(trials, key=lambda trial: trial["validation_accuracy"])
+        count = f"{len(trials)} trial{'s' if len(trials) != 1 else ''}"
+        parts.append(f"{names[model]}: {count}, best {best['validation_accuracy']:.4f} "
+                     f"({best['trial']})")  # fmt: skip
+    return "; ".join(parts)
 
 
 def side_by_side(summary: dict) -> str:
