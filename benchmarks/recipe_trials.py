@@ -7,7 +7,7 @@ it on the second. The held-out fold 0 and the 10,000 test images are never read,
 chosen here is chosen cleanly. Each finished trial is appended to
 benchmarks/results/recipe_trials.json at once (a killed run keeps what it finished), and
 benchmarks/results/recipes.md is regenerated from that file; it marks the trial whose recipe
-is the one bench/config.py holds now.
+is the one the model's module in bench/models/ holds now.
 
     python benchmarks/recipe_trials.py --model lenet5 [--trial current --trial no-aug-20ep]
     python benchmarks/recipe_trials.py --list
@@ -47,7 +47,7 @@ _FLIP_SHIFT5 = Augmentation(translate=0.05, horizontal_flip=True)
 
 
 def candidates() -> dict[str, dict[str, Recipe]]:
-    """Candidate recipes per model, named; "current" is the recipe bench/config.py holds."""
+    """Candidate recipes per model, named; "current" is the full recipe the model's module holds."""
     lenet, lstm = get_model("lenet5").full, get_model("lstm").full
     alexnet, resnet = get_model("alexnet").full, get_model("resnet34").full
     return {
@@ -228,7 +228,7 @@ def abandoned_lines() -> list[str]:
 
 
 def regenerate() -> None:
-    """Rewrite recipes.md from the stored trials (after a recipe in bench/config.py changed)."""
+    """Rewrite recipes.md from the stored trials (after a recipe in bench/models/ changed)."""
     save_trials(load_trials())
 
 
