@@ -73,7 +73,7 @@ def classifier(x, width: int, num_classes: int):
 
 
 # Full recipe, chosen on the validation split of fold 0's training images
-# (benchmarks/results/recipes.md): 4 epochs fit the 2-core CPU (about 3 minutes an epoch over
+# (benchmarks/results/recipes.md): 4 epochs fit the 2-core CPU (4.5-5 minutes an epoch over
 # 54,000 images), and of the two 4-epoch candidates AdamW at 1e-3 with decoupled weight decay,
 # a one-epoch warm-up, flips and 5 % shifts (validation 0.9146) beat SGD + Nesterov at 0.05 with
 # label smoothing and 10 % shifts (0.9094). Quick: a 10,000-image subset (its speed allows no
