@@ -79,20 +79,25 @@ class LogReporter:
         pass
 
 
+def _live_progress(console: Console) -> Progress:
+    """Bars with a description, count, elapsed time and ETA: both live displays use them."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
 class RichReporter(LogReporter):
     """A live display: the whole run with ETA, and the current fold's epochs."""
 
     def __init__(self, console: Console) -> None:
         super().__init__(console)
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=console,
-        )
+        self.progress = _live_progress(console)
         self.overall = None
         self.current = None
         self.budget_task = None
@@ -139,15 +144,7 @@ class FoldsReporter(LogReporter):
 
     def __init__(self, console: Console) -> None:
         super().__init__(console, parallel=True)
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=console,
-        )
+        self.progress = _live_progress(console)
         self.folds = None
 
     def start(self, work: list[WorkItem], skipped: int, budget: Budget | None = None) -> None:
