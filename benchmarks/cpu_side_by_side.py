@@ -5,7 +5,8 @@
 - keras-torch: the same Keras model and compile under KERAS_BACKEND=torch, float32 and
   mixed_bfloat16.
 - torch-bf16: the layer-for-layer PyTorch twin (torch_reference.py), eager, channels_last
-  memory, bfloat16 autocast, SGD with Nesterov momentum and the recipe's decoupled weight decay.
+  memory, bfloat16 autocast, the recipe's optimizer (SGD with Nesterov momentum, or AdamW) and
+  its decoupled weight decay.
 - torch-fp32: the same network in float32.
 
 Batch 256, random data and no augmentation layers: the network's training step only. Each
@@ -288,7 +289,8 @@ def markdown(summary: dict) -> str:
         "optimizer, loss and accuracy metric); *keras-torch* is the same Keras model and compile "
         "on the PyTorch backend; *torch-bf16* and *torch-fp32* are hand-written PyTorch twins "
         "(benchmarks/torch_reference.py: same layers and parameter count), eager, channels_last, "
-        "SGD with Nesterov momentum and decoupled weight decay, label-smoothed cross-entropy. "
+        "each model's full-recipe optimizer (SGD with Nesterov momentum or AdamW) and decoupled "
+        "weight decay, label-smoothed cross-entropy. "
         "Keras paths are timed around `model.fit` calls (its data adapter and metric included), "
         "PyTorch paths around whole steps (forward, loss, backward, update). Each number is the "
         f"median over {settings['repeats']} rounds of {settings['seconds']:g} s after "

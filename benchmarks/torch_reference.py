@@ -238,19 +238,26 @@ def comparable_parameter_count(network: nn.Module) -> int:
 def training_step(
     network: nn.Module, recipe: Recipe, *, bfloat16: bool
 ) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """One eager training step the way bench compiles its Keras models for ``recipe`` (SGD):
+    """One eager training step the way bench compiles its Keras models for ``recipe``:
     label-smoothed cross-entropy, Keras's decoupled weight decay on the kernels only (not the
-    biases nor the batch-norm scales and shifts), then SGD with Nesterov momentum 0.9 at the
-    peak learning rate. With ``bfloat16`` the step runs under CPU autocast. Returns
+    biases nor the batch-norm scales and shifts), then the recipe's optimizer at the peak
+    learning rate: SGD with Nesterov momentum 0.9, or Adam with Keras's defaults (AdamW is Adam
+    after that decay). With ``bfloat16`` the step runs under CPU autocast. Returns
     ``step(images, labels) -> loss``."""
-    if recipe.optimizer != "sgd":
-        raise ValueError(f"the PyTorch step mirrors SGD recipes, not {recipe.optimizer!r}")
+    parameters = list(network.parameters())
+    if recipe.optimizer == "sgd":
+        optimizer = torch.optim.SGD(
+            parameters, lr=recipe.learning_rate, momentum=0.9, nesterov=True
+        )
+    elif recipe.optimizer == "adamw":
+        optimizer = torch.optim.Adam(parameters, lr=recipe.learning_rate, eps=1e-7)
+    else:
+        raise ValueError(
+            f"the PyTorch step mirrors sgd and adamw recipes, not {recipe.optimizer!r}"
+        )
     network.train()
-    decayed = [parameter for parameter in network.parameters() if parameter.ndim > 1]
+    decayed = [parameter for parameter in parameters if parameter.ndim > 1]
     decay_factor = 1.0 - recipe.learning_rate * recipe.weight_decay
-    optimizer = torch.optim.SGD(
-        network.parameters(), lr=recipe.learning_rate, momentum=0.9, nesterov=True
-    )
     loss_function = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
 
     def step(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

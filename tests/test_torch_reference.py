@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from pathlib import Path
 
 import keras
@@ -114,10 +115,12 @@ def test_same_weights_give_the_same_logits_as_keras(name):
 
 
 @pytest.mark.parametrize("bfloat16", [False, True])
-def test_training_step_updates_the_weights(bfloat16):
+@pytest.mark.parametrize("optimizer", ["sgd", "adamw"])
+def test_training_step_updates_the_weights(bfloat16, optimizer):
     torch.manual_seed(0)
     network = torch_reference.alexnet28().to(memory_format=torch.channels_last)
-    step = torch_reference.training_step(network, get_model("alexnet").full, bfloat16=bfloat16)
+    recipe = replace(get_model("alexnet").full, optimizer=optimizer)
+    step = torch_reference.training_step(network, recipe, bfloat16=bfloat16)
     before = network.features.conv1.weight.detach().clone()
     loss = step(torch.rand(4, 1, 28, 28), torch.tensor([0, 1, 2, 3]))
     assert loss.dtype == torch.float32 and torch.isfinite(loss)
@@ -131,3 +134,9 @@ def test_training_step_updates_the_weights(bfloat16):
 )  # fmt: skip
 def test_same_padding_follows_tensorflow(size, kernel, stride, expected):
     assert torch_reference.same_padding(size, kernel, stride) == expected
+
+
+def test_training_step_names_an_optimizer_it_cannot_mirror():
+    recipe = replace(get_model("alexnet").full, optimizer="lion")
+    with pytest.raises(ValueError, match="lion"):
+        torch_reference.training_step(torch_reference.alexnet28(), recipe, bfloat16=False)
