@@ -247,6 +247,15 @@ def load_manifests(results_dir: Path) -> list[RunManifest]:
     return sorted(manifests, key=lambda manifest: manifest.started_at or "")
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 def atomic_write(path: Path, payload: bytes) -> None:
     """Write ``payload`` to ``path`` so that readers see either the old or the new file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -254,6 +263,7 @@ def atomic_write(path: Path, payload: bytes) -> None:
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
     try:
+        os.chmod(temporary, 0o666 & ~_UMASK)  # as open() would have made it, not mkstemp's 0600
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(payload)
             handle.flush()
