@@ -177,10 +177,12 @@ def build_fixture_site(
     *,
     out_name: str = "public",
     base_url: str | None = None,
+    benchmarks_dir: Path | None = None,
     **result_options,
 ) -> Path:
     """Write a dataset and fixture results under ``root`` (once) and render them into
-    ``root / out_name``; usable from fixtures of any scope."""
+    ``root / out_name``; usable from fixtures of any scope. ``benchmarks_dir`` defaults to the
+    repository's benchmarks/results (its side-by-side speed file, when committed)."""
     from bench.site.build import render_site
 
     with pytest.MonkeyPatch.context() as patch:
@@ -189,4 +191,7 @@ def build_fixture_site(
         results_dir = root / "results"
         if not results_dir.exists():
             write_results(results_dir, arrays["t10k-labels-idx1-ubyte"], **result_options)
-        return render_site(results_dir, root / out_name, data_dir=directory, base_url=base_url)
+        options = {"benchmarks_dir": benchmarks_dir} if benchmarks_dir else {}
+        return render_site(
+            results_dir, root / out_name, data_dir=directory, base_url=base_url, **options
+        )

@@ -14,6 +14,7 @@ from bench.site import context, downloads, figures, output, pages, urls
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = REPOSITORY_ROOT / "content"
 TEMPLATES_DIR = REPOSITORY_ROOT / "site_templates"
+BENCHMARKS_DIR = REPOSITORY_ROOT / "benchmarks" / "results"
 STATIC_FILES = (urls.STYLE, urls.FAVICON)
 
 
@@ -25,11 +26,14 @@ def render_site(
     data_dir: Path | None = None,
     content_dir: Path | None = None,
     templates_dir: Path | None = None,
+    benchmarks_dir: Path | None = BENCHMARKS_DIR,
 ) -> Path:
     """Render the stored results in ``results_dir`` as a static site in ``out_dir``.
 
     ``content_dir`` and ``templates_dir`` default to the repository's ``content/`` and
-    ``site_templates/`` (beside the ``bench`` package, as in a clone or editable install).
+    ``site_templates/`` (beside the ``bench`` package, as in a clone or editable install);
+    ``benchmarks_dir`` holds the side-by-side speed benchmark the reproducibility page shows
+    (None, or a folder without it, leaves that section out).
     """
     content_dir = Path(content_dir or CONTENT_DIR)
     templates_dir = Path(templates_dir or TEMPLATES_DIR)
@@ -40,7 +44,11 @@ def render_site(
         )
     target = output.check_target(out_dir)  # refuse before the slow part, not after it
     site = context.gather(
-        Path(results_dir), content_dir=content_dir, data_dir=data_dir, base_url=base_url
+        Path(results_dir),
+        content_dir=content_dir,
+        data_dir=data_dir,
+        base_url=base_url,
+        benchmarks_dir=benchmarks_dir,
     )
     env = pages.make_environment(templates_dir)
     with output.staged_output(target) as staging:

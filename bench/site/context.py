@@ -16,7 +16,16 @@ from urllib.parse import urlsplit
 from bench import data, report, results
 from bench.errors import BenchError
 from bench.records import RunManifest
-from bench.site import content, downloads, figures, findings, model_page, provenance, urls
+from bench.site import (
+    content,
+    downloads,
+    figures,
+    findings,
+    model_page,
+    provenance,
+    speed,
+    urls,
+)
 from bench.site.jobs import FigureJob, PageJob, SiteContext
 from bench.site.model_page import model_href, summary_row
 from bench.site.pages import num
@@ -35,7 +44,12 @@ GALLERY_PER_CLASS = 8
 
 
 def gather(
-    results_dir: Path, *, content_dir: Path, data_dir: Path | None, base_url: str | None
+    results_dir: Path,
+    *,
+    content_dir: Path,
+    data_dir: Path | None,
+    base_url: str | None,
+    benchmarks_dir: Path | None = None,
 ) -> SiteContext:
     """Read everything the site shows and turn it into page contexts and figure jobs."""
     reports = report.load_reports(results_dir)
@@ -58,6 +72,7 @@ def gather(
     }
     rows = [summary_row(r) for r in reports]
     files = downloads.result_files(results_dir, [r.model for r in reports])
+    speed_section, speed_files = speed.read(benchmarks_dir)
     found = findings.build(reports, dataset.class_names)
     mistakes, mistakes_jobs = shared_mistakes_figure(found["shared_mistakes"], dataset)
     jobs = dataset_figures(dataset) + mistakes_jobs
@@ -83,6 +98,7 @@ def gather(
             title="Reproducibility",
             description="Run manifests, the commands that reproduce every number, and the raw "
             "results for download.",
+            speed=speed_section,
             **provenance.reproducibility(reports, manifests, files),
         ),
         # GitHub Pages serves 404.html at any depth: only absolute links work there.
@@ -117,7 +133,9 @@ def gather(
             )
         )
         jobs += model_jobs
-    return SiteContext(tuple(pages), tuple(jobs), tuple(files), downloads.table_csv(rows))
+    return SiteContext(
+        tuple(pages), tuple(jobs), tuple(files + speed_files), downloads.table_csv(rows)
+    )
 
 
 def _page(

@@ -14,6 +14,7 @@ STYLE = "style.css"
 FAVICON = "favicon.svg"
 CSV = "data/results.csv"
 RESULTS_DATA = "data/results"  # the published copy of results/
+SPEED_DATA = "data/benchmarks/cpu_side_by_side.json"  # the side-by-side speed benchmark
 DATASET_EXAMPLES = "figures/dataset-examples.png"
 DATASET_GRID = "figures/dataset-grid.png"
 CLASS_BALANCE = "figures/class-balance.svg"
