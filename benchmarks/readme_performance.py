@@ -169,7 +169,8 @@ ROWS = (
     Row("training images/s, bench vs the 2021 pipeline (227 px, batch 32)", "throughput",
         throughput, "python benchmarks/throughput.py"),
     Row("recipe trials on a validation split of fold 0's training images", "recipe_trials",
-        recipe_trials, "python benchmarks/recipe_trials.py --model lenet5"),
+        recipe_trials, "python benchmarks/recipe_trials.py --model lenet5 --model lstm "
+        "--model alexnet --model resnet34"),
     Row("side by side on this CPU: bench (TensorFlow) against PyTorch eager bfloat16, same "
         "network, batch 256", "cpu_side_by_side", side_by_side,
         "python benchmarks/cpu_side_by_side.py"),

@@ -74,6 +74,7 @@ def candidates() -> dict[str, dict[str, Recipe]]:
                 label_smoothing=0.0,
                 augmentation=_FLIP_SHIFT5,
             ),
+            "adamw-flip-shift5-8ep": replace(alexnet, epochs=8),
         },
         "resnet34": {
             "adamw-ls-flip-shift5-2ep": resnet,

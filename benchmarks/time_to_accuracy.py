@@ -38,7 +38,9 @@ HERE = Path(__file__).parent
 # The 2021 write-up's test accuracies, from the one place the project keeps them.
 TARGETS = {row["model"]: row["accuracy"]
            for row in content.read_reference(HERE.parent / "content")["rows"]}  # fmt: skip
-EPOCHS = {"lenet5": 12, "lstm": 12, "alexnet": 4, "resnet34": 4}  # schedule length and budget
+# Schedule length and budget. ResNet-34 trains about 19 minutes an epoch on all 60,000 images
+# on the 2-core CPU, so 2 epochs already run past its 30-minute goal.
+EPOCHS = {"lenet5": 12, "lstm": 12, "alexnet": 4, "resnet34": 2}
 GOAL_MINUTES = {"alexnet": 6, "resnet34": 30}  # training-time goals on this project's CPU
 
 
