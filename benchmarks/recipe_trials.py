@@ -75,6 +75,7 @@ def candidates() -> dict[str, dict[str, Recipe]]:
                 augmentation=_FLIP_SHIFT5,
             ),
             "adamw-flip-shift5-8ep": replace(alexnet, epochs=8),
+            "adamw-no-aug-4ep": replace(alexnet, augmentation=Augmentation()),
         },
         "resnet34": {
             "adamw-ls-flip-shift5-2ep": resnet,
