@@ -150,6 +150,11 @@ def _split_description() -> str:
     )
 
 
+def _augmentation_text(augmentation: dict) -> str:
+    """The augmentation settings that are on, 'translate=0.05, horizontal_flip=True', or 'none'."""
+    return ", ".join(f"{key}={value}" for key, value in augmentation.items() if value) or "none"
+
+
 def markdown(trials: list[dict]) -> str:
     lines = [
         "# Full recipes: trials on a validation split of fold 0's training images",
@@ -173,12 +178,12 @@ def markdown(trials: list[dict]) -> str:
     for trial in trials:
         recipe, curve = trial["recipe"], trial["validation_curve"]
         best = int(np.argmax(curve))
-        augmentation = ", ".join(f"{k}={v}" for k, v in recipe["augmentation"].items() if v)
+        augmentation = _augmentation_text(recipe["augmentation"])
         chosen = "chosen" if recipe == asdict(get_model(trial["model"]).full) else ""
         optimizer = f"{recipe['optimizer']} {recipe['learning_rate']:g}"
         lines.append(
             f"| {trial['model']} | {trial['trial']} | {optimizer} "
-            f"| {recipe['epochs']} | {augmentation or 'none'} "
+            f"| {recipe['epochs']} | {augmentation} "
             f"| {trial['validation_accuracy']:.4f} | {best + 1} ({curve[best]:.4f}) "
             f"| {trial['train_accuracy_last_epoch']:.4f} | {trial['train_seconds'] / 60:.1f} "
             f"| {trial['images_per_second']:,.0f} | {chosen} |"
@@ -207,9 +212,11 @@ def abandoned_lines() -> list[str]:
     for path in sorted(ABANDONED.glob("*/fold-*.json")):
         fold = json.loads(path.read_text())
         recipe = fold["config"]["plan"]["recipe"]
+        augmentation = _augmentation_text(recipe["augmentation"])
         lines.append(
             f"| {fold['model']} | {recipe['optimizer']} {recipe['learning_rate']:g}, "
-            f"{recipe['epochs']} epochs, warm-up {recipe['warmup_epochs']} | {fold['fold']} | "
+            f"{recipe['epochs']} epochs, warm-up {recipe['warmup_epochs']}, augmentation "
+            f"{augmentation} | {fold['fold']} | "
             f"{fold['cv']['accuracy']:.4f} | {fold['test']['accuracy']:.4f} | "
             f"{fold['train_seconds'] / 60:.0f} | `{path.parent.relative_to(HERE.parent)}` |"
         )
