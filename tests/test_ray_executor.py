@@ -174,15 +174,21 @@ def test_a_user_error_in_a_worker_comes_back_as_its_message(synthetic, monkeypat
     assert failure.message.startswith("out of memory training lenet5 with batch size")
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @requires("ray")
 def test_ctrl_c_keeps_finished_folds_and_exits_130(synthetic, tmp_path):
     directory, _ = synthetic
     command = [*_script_command(), "train", "--profile", "smoke", "--model", "lenet5",
                "--folds", "4", "--epochs", "6", "--executor", "ray", "--quiet",
                "--data-dir", str(directory), "--results-dir", str(tmp_path)]  # fmt: skip
+    # A job started with `&` from a script inherits SIGINT ignored, and Python keeps it so; a
+    # terminal's foreground command has the default, which is what Ctrl-C meets.
     process = subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)  # fmt: skip
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=_default_sigint)  # fmt: skip
     try:
         folder = tmp_path / "lenet5" / "smoke"
         deadline = time.monotonic() + 240
