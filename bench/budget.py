@@ -1,4 +1,4 @@
-"""A wall-clock budget for training: parse it, order folds round-robin, predict and admit folds.
+"""A wall-clock budget for training: parse it, order folds (furthest model first), admit folds.
 
 Pure logic only; the engine decides what to run and the CLI what to show. The convention for
 "no budget" is ``Budget | None``: callers pass ``None`` and skip every check.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -49,17 +50,29 @@ def format_duration(seconds: float) -> str:
     return " ".join(parts) or "0s"
 
 
-def round_robin(
+def furthest_first(
     items: Sequence[T], model_of: Callable[[T], str], fold_of: Callable[[T], int]
 ) -> list[T]:
-    """Fold 0 of every model, then fold 1, ...; models keep the order they first appear in.
+    """The model with the most folds still to train goes first, until it is level with the
+    next; then the level models take turns, a fold each (lowest fold first within a model;
+    ties keep the order models first appear in).
 
-    Under a budget this spreads the time over all models instead of finishing one first.
+    Under a budget this brings the models furthest from their planned folds up first, instead of
+    making nearly complete models wait behind every fold of an empty one; with equal counts it
+    is plain round-robin.
     """
     first_seen: dict[str, int] = {}
     for item in items:
         first_seen.setdefault(model_of(item), len(first_seen))
-    return sorted(items, key=lambda item: (fold_of(item), first_seen[model_of(item)]))
+    by_model = sorted(items, key=lambda item: (first_seen[model_of(item)], fold_of(item)))
+    missing = Counter(model_of(item) for item in by_model)
+    started: Counter[str] = Counter()
+    keyed = []  # (folds of its model left when it starts, descending; first appearance; item)
+    for item in by_model:
+        model = model_of(item)
+        keyed.append((-(missing[model] - started[model]), first_seen[model], item))
+        started[model] += 1
+    return [item for *_, item in sorted(keyed, key=lambda entry: entry[:2])]
 
 
 class FoldTimer:

@@ -108,8 +108,9 @@ TimeBudgetOption = Annotated[
     str | None,
     typer.Option(
         "--time-budget",
-        help="Wall-clock budget such as 90m, 2h or 1h30m: folds run round-robin across models, "
-        "none starts unless predicted to finish in time; rerun the command to resume.",
+        help="Wall-clock budget such as 90m, 2h or 1h30m: the model with the most folds left goes "
+        "first, level models take turns, none starts unless predicted to finish in time; rerun "
+        "the command to resume.",
         show_default=False,
     ),
 ]

@@ -4,7 +4,8 @@ For each model: the stratified training subset is split with StratifiedKFold; ev
 not already stored with the same key (``bench.fold_key``) under the same profile is trained and
 written the moment it ends. Every option is checked before anything moves; then folds of the
 same profile stored under another key are moved to ``superseded/`` (never deleted). Other
-profiles' folds are never touched. Under a time budget, folds run round-robin across models and
+profiles' folds are never touched. Under a time budget, the model with the most folds left goes
+first until it is level with the others, then they take turns (``budget.furthest_first``), and
 a fold predicted not to finish in time is not started.
 
 Planning is shared; training is the executor's: ``LocalExecutor`` trains one fold after another
@@ -25,7 +26,7 @@ from typing import Protocol
 
 from bench import data as data_module
 from bench import devices, environment, planning, results
-from bench.budget import Budget, FoldTimer, round_robin
+from bench.budget import Budget, FoldTimer, furthest_first
 from bench.config import RunConfig
 from bench.data import FashionMNIST
 from bench.devices import Device
@@ -127,7 +128,7 @@ def run(
         for stored in plan.stored:
             planning.seed_timer(timer, stored.record)
     if budget is not None:
-        work = round_robin(work, lambda item: item.model, lambda item: item.fold)
+        work = furthest_first(work, lambda item: item.model, lambda item: item.fold)
     by_name = {plan.spec.name: plan for plan in plans}
 
     manifest = RunManifest(

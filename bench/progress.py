@@ -37,8 +37,9 @@ class LogReporter:
         self.budget = budget
         if budget is not None:
             self.console.print(
-                f"time budget {format_duration(budget.seconds)}: folds run round-robin across "
-                "models; a fold predicted not to finish in time is not started"
+                f"time budget {format_duration(budget.seconds)}: the model with the most folds "
+                "left goes first, level models take turns; a fold predicted not to finish in "
+                "time is not started"
             )
 
     def fold_started(self, item: WorkItem) -> None:

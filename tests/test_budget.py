@@ -1,4 +1,4 @@
-"""The time budget: durations, round-robin order, fold-time prediction and admission."""
+"""The time budget: durations, furthest-first order, fold-time prediction and admission."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import pytest
 
-from bench.budget import Budget, FoldTimer, format_duration, parse_duration, round_robin
+from bench.budget import Budget, FoldTimer, format_duration, furthest_first, parse_duration
 from bench.errors import BenchError
 
 
@@ -75,44 +75,61 @@ class Item(NamedTuple):
 
 
 def _order(items: list[Item]) -> list[tuple[str, int]]:
-    ordered = round_robin(items, model_of=lambda item: item.model, fold_of=lambda item: item.fold)
+    ordered = furthest_first(
+        items, model_of=lambda item: item.model, fold_of=lambda item: item.fold
+    )
     return [(item.model, item.fold) for item in ordered]
 
 
 @pytest.mark.parametrize(
     "given, expected",
     [
+        # equal counts: plain round-robin, models in the order they first appear
+        (
+            [("lstm", 1), ("resnet", 0), ("lstm", 0), ("resnet", 1)],
+            [("lstm", 0), ("resnet", 0), ("lstm", 1), ("resnet", 1)],
+        ),
+        # lenet5 has one fold more to train: it goes first, then the two take turns
         (
             [("lenet5", 0), ("lenet5", 1), ("lenet5", 2), ("lstm", 0), ("lstm", 1)],
-            [("lenet5", 0), ("lstm", 0), ("lenet5", 1), ("lstm", 1), ("lenet5", 2)],
+            [("lenet5", 0), ("lenet5", 1), ("lstm", 0), ("lenet5", 2), ("lstm", 1)],
         ),
-        # lstm appears first, so it leads every round even though its folds are not contiguous
+        # the issue's case: an empty model and two nearly complete ones (8 of 10 stored); the
+        # empty one is brought level before the others' last folds, which then alternate
         (
-            [("lstm", 1), ("resnet", 0), ("lstm", 0), ("resnet", 1), ("lenet5", 1)],
-            [("lstm", 0), ("resnet", 0), ("lstm", 1), ("resnet", 1), ("lenet5", 1)],
+            [("alexnet", 8), ("alexnet", 9), ("resnet34", 8), ("resnet34", 9)]
+            + [("compact", fold) for fold in range(10)],
+            [("compact", fold) for fold in range(8)]
+            + [("alexnet", 8), ("resnet34", 8), ("compact", 8)]
+            + [("alexnet", 9), ("resnet34", 9), ("compact", 9)],
         ),
-        # a model missing a fold (stored already) just drops out of that round
+        # a model whose missing folds are not contiguous keeps its lowest fold first
         (
-            [("a", 0), ("a", 2), ("b", 1), ("b", 2)],
-            [("a", 0), ("b", 1), ("a", 2), ("b", 2)],
+            [("a", 7), ("a", 2), ("b", 5)],
+            [("a", 2), ("a", 7), ("b", 5)],
         ),
         ([], []),
     ],
 )
-def test_round_robin_orders_by_fold_then_first_appearance(given, expected):
+def test_furthest_first_brings_the_model_with_most_folds_left_level_then_alternates(
+    given, expected
+):
     assert _order([Item(*pair) for pair in given]) == expected
 
 
-def test_round_robin_leaves_input_alone_and_keeps_duplicates_in_order():
+def test_furthest_first_leaves_input_alone_and_keeps_duplicates_in_order():
     items = [Item("b", 1), Item("a", 0), Item("b", 0), Item("b", 0)]
     before = list(items)
-    ordered = round_robin(items, model_of=lambda item: item.model, fold_of=lambda item: item.fold)
+    ordered = furthest_first(
+        items, model_of=lambda item: item.model, fold_of=lambda item: item.fold
+    )
     assert items == before
+    # b has three folds left against a's one: b0, b0, then b1 and a0 level, b first seen
     assert [id(item) for item in ordered] == [
         id(items[2]),
         id(items[3]),
-        id(items[1]),
         id(items[0]),
+        id(items[1]),
     ]
 
 

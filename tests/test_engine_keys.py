@@ -172,6 +172,21 @@ def test_time_budget_runs_round_robin_and_never_starts_a_fold_that_cannot_finish
     assert resumed.trained == [("lstm", 1)]
 
 
+def test_time_budget_resumes_with_the_model_furthest_from_its_planned_folds(synthetic, tmp_path):
+    directory, _ = synthetic
+    smoke_run(directory, tmp_path, ("lenet5",), shard=(0, 2), folds=4)  # lenet5 0 and 2 stored
+    clock = FakeClock()
+    allowance = budget.Budget(170.0, clock=clock)
+    outcome = smoke_run(directory, tmp_path, ("lenet5", "lstm"), ClockedReporter(clock),
+                        budget=allowance, folds=4)  # fmt: skip
+    # lstm has four folds left against lenet5's two: it trains two folds before lenet5 trains
+    # its next (round-robin by fold index would have put lenet5 1 second). lstm 0 is an
+    # untimed guess, lstm 1 is predicted at 50 s with 70 s left, lenet5 1 at the stored folds'
+    # rate; then 20 s are left, too few for any 50-second fold.
+    assert outcome.trained == [("lstm", 0), ("lstm", 1), ("lenet5", 1)]
+    assert outcome.left == [("lstm", 2), ("lenet5", 3), ("lstm", 3)]
+
+
 def test_time_budget_already_spent_trains_nothing(synthetic, tmp_path, monkeypatch):
     directory, _ = synthetic
     clock = FakeClock()
