@@ -1,9 +1,10 @@
 """Run a profile of `bench train` on the GPU machine within a wall-clock budget.
 
 One `bench train --time-budget` call does the planning: the model with the most folds left goes
-first, then level models take turns (fold 0 of every empty model early), each fold's time is predicted from the folds already timed, and
-no fold starts that is predicted to overrun, so the folds that ran are the protocol's own folds
-and a later run resumes the rest. The last thing printed is the summary table.
+first, then level models take turns (fold 0 of every empty model early), each fold's time is
+predicted from the folds already timed, and no fold starts that is predicted to overrun, so the
+folds that ran are the protocol's own folds and a later run resumes the rest. The last thing
+printed is the summary table.
 """
 
 from __future__ import annotations

@@ -107,8 +107,9 @@ def test_the_time_budget_holds_back_folds_not_yet_submitted(synthetic, tmp_path,
     with RayExecutor(RaySettings()) as executor:
         outcome = smoke_run(directory, tmp_path, MODELS, reporter, executor=executor,
                             budget=Budget(100.0, clock=lambda: now[0]))  # fmt: skip
-    # Fold 0 of each model went out at once (equal folds left, so turns; two slots); both were stored, the
-    # one still training when the deadline passed included; fold 1 of each was never sent.
+    # Fold 0 of each model went out at once (equal folds left, so turns; two slots); both were
+    # stored, the one still training when the deadline passed included; fold 1 of each was
+    # never sent.
     assert sorted(outcome.trained) == [("lenet5", 0), ("lstm", 0)]
     assert sorted(outcome.left) == [("lenet5", 1), ("lstm", 1)]
     assert results.load_manifests(tmp_path)[0].status == "stopped by the time budget"
