@@ -119,6 +119,20 @@ def recipe_trials(summary: dict) -> str:
     return "; ".join(parts)
 
 
+def step_profile(summary: dict) -> str:
+    """The three groups where the two paths differ most, in seconds per step."""
+    tf_groups = summary["paths"]["bench-tf"]["groups"]
+    torch_groups = summary["paths"]["torch-bf16"]["groups"]
+
+    def gap(group: str) -> float:
+        return abs(tf_groups.get(group, 0.0) - torch_groups.get(group, 0.0))
+
+    groups = sorted(set(tf_groups) | set(torch_groups), key=gap, reverse=True)
+    parts = [f"{group} {tf_groups.get(group, 0.0) / 1000:.2f} s vs "
+             f"{torch_groups.get(group, 0.0) / 1000:.2f} s" for group in groups[:3]]  # fmt: skip
+    return "; ".join(parts) + " (`benchmarks/results/step_profile.md`)"
+
+
 def side_by_side(summary: dict) -> str:
     names, parts = _names(), []
     rows = {(row["model"], row["case"]): row for row in summary["rows"]}
@@ -174,6 +188,9 @@ ROWS = (
     Row("side by side on this CPU: bench (TensorFlow) against PyTorch eager bfloat16, same "
         "network, batch 256", "cpu_side_by_side", side_by_side,
         "python benchmarks/cpu_side_by_side.py"),
+    Row("one ResNet-34 training step profiled, bench (TensorFlow) beside the PyTorch twin: op "
+        "time per step by group", "step_profile", step_profile,
+        "python benchmarks/step_profile.py --steps 8"),
     Row("`bench render`, 4 models x 10 folds x 10,000 test images", "site_render", site_render,
         "python benchmarks/site_render.py"),
     Row("Ray executor against the local one, one fold at a time (`--executor ray`)",
