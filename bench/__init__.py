@@ -1,3 +1,24 @@
-"""bench: classic image classifiers on Fashion-MNIST, cross-validated and published as a site."""
+"""bench: classic image classifiers on Fashion-MNIST, cross-validated and published as a site.
+
+The folders are the pipeline; data flows down this list and no module imports a later stage
+(``tests/test_layout.py`` checks it):
+
+- shared by every stage: ``errors`` (the one-line user error), ``recipes`` (``Recipe`` and
+  ``Plan``, the public recipe types), ``config`` (profiles and the typed run config),
+  ``records`` (typed fold and run records), ``results`` (the results store on disk),
+  ``metrics`` (a fold's scores: pure functions, used when a fold is scored and when reports
+  are built) and ``bench/models/`` (the registry: ``register`` and one module per model);
+- ``bench/data/``: find, verify and load Fashion-MNIST (``idx``, ``download``), and which images
+  each fold trains and is tested on (``protocol``);
+- ``bench/train/``: the options of a run (``options``), the device (``devices``), planning and
+  fold keys (``planning``, ``fold_key``), the time budget (``budget``), one fold's fit
+  (``training``), the run itself (``engine``, ``workflow``), Ray (``ray_executor``) and run
+  provenance (``environment``);
+- ``bench/analysis/``: intervals and tests (``statistics``) and the per-model reports over
+  stored folds (``report``);
+- ``bench/site/``: gather results and content into a context, then write figures and pages;
+- ``bench/cli/``: the typer commands and what they show on the terminal (``console``,
+  ``progress``).
+"""
 
 __version__ = "0.1.0"

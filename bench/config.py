@@ -39,7 +39,7 @@ class RunConfig:
         return dict(self.plans)[model]
 
     def fold_config(self, model: str) -> dict:
-        """The config's share of a fold's identity (see ``bench.fold_key``): strategy and
+        """The config's share of a fold's identity (see ``bench.train.fold_key``): strategy and
         shards do not change a fold's numbers."""
         return {
             "profile": self.profile,

@@ -23,7 +23,7 @@ NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # model and profile names: they become
 
 @dataclass(frozen=True)
 class FitResult:
-    """What training one fold model measured (``bench.training.fit_fold``)."""
+    """What training one fold model measured (``bench.train.training.fit_fold``)."""
 
     parameters: int
     architecture: list[dict]  # the layer table: name, type, output shape, parameters
@@ -59,7 +59,7 @@ class FoldRecord(FitResult):
     profile: str = ""
     seed: int = 0
     fold_key: str = ""
-    identity: dict | None = None  # see bench.fold_key (None for schema-1 folds)
+    identity: dict | None = None  # see bench.train.fold_key (None for schema-1 folds)
     config: dict = dataclasses.field(default_factory=dict)
     run_id: str = ""
     device: str = ""

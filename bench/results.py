@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.config import PROFILES
 from bench.errors import BenchError
 from bench.records import SCHEMA_VERSION, FoldRecord, RunManifest
 
@@ -272,3 +273,29 @@ def atomic_write(path: Path, payload: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def best_profile_folds(results_dir: Path, model: str) -> list[StoredFold]:
+    """The stored folds of ``model`` from its most complete protocol: full over quick over
+    smoke (over any other name); empty when none is stored."""
+    stored = load_folds(results_dir, model)
+    by_profile: dict[str, list[StoredFold]] = {}
+    for fold in stored:
+        by_profile.setdefault(fold.profile, []).append(fold)
+    for profile in sorted(by_profile, key=profile_rank):
+        return by_profile[profile]
+    return []
+
+
+def profile_rank(profile: str) -> tuple[int, str]:
+    """Sort key: the fullest profile first (full, quick, smoke, then any other name)."""
+    ranks = {name: rank for rank, name in enumerate(reversed(PROFILES))}
+    return ranks.get(profile, len(ranks)), profile
+
+
+def shown_from_fuller(results_dir: Path, model: str, profile: str) -> str | None:
+    """The profile ``model`` is shown from when that is fuller than ``profile``, else None."""
+    stored = best_profile_folds(results_dir, model)
+    if stored and profile_rank(stored[0].profile) < profile_rank(profile):
+        return stored[0].profile
+    return None

@@ -1,7 +1,8 @@
 """Training images/s of AlexNet and ResNet-34 at 28x28 through four paths, side by side.
 
 - bench-tf: bench's own path, Keras 3 on TensorFlow with oneDNN, with the dtype policy, steps
-  per execution and jit_compile that bench.devices picks here, compiled as bench.training does.
+  per execution and jit_compile that bench.train.devices picks here, compiled as
+  bench.train.training does.
 - keras-torch: the same Keras model and compile under KERAS_BACKEND=torch, float32 and
   mixed_bfloat16.
 - torch-bf16: the layer-for-layer PyTorch twin (torch_reference.py), eager, channels_last
@@ -32,8 +33,8 @@ from pathlib import Path
 
 import harness
 
-from bench.devices import LIGHT_MODEL_FLOPS
 from bench.models import all_models
+from bench.train.devices import LIGHT_MODEL_FLOPS
 
 HERE = Path(__file__).resolve().parent
 SCHEMA_VERSION = 1
@@ -88,7 +89,7 @@ class Row:
 
 def measure_keras(case: Case, job: dict) -> dict:
     """bench's model, dtype policy and compile, timed around ``model.fit`` (worker)."""
-    from bench.devices import detect, prepare_environment
+    from bench.train.devices import detect, prepare_environment
 
     prepare_environment()  # before Keras: oneDNN on under TensorFlow, as bench does
     import numpy as np
@@ -96,7 +97,7 @@ def measure_keras(case: Case, job: dict) -> dict:
 
     from bench.models import get_model
     from bench.recipes import Augmentation
-    from bench.training import compile_for, steps_per_epoch
+    from bench.train.training import compile_for, steps_per_epoch
 
     spec = get_model(job["model"])
     recipe = replace(spec.full, batch_size=job["batch_size"],

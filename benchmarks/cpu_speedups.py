@@ -45,9 +45,9 @@ def measure(job: dict) -> dict:
         import tensorflow as tf
 
         tf.config.threading.set_inter_op_parallelism_threads(setting["inter_op"])
-    from bench.devices import Device
     from bench.models import get_model
-    from bench.training import EVALUATION_BATCH, compile_for
+    from bench.train.devices import Device
+    from bench.train.training import EVALUATION_BATCH, compile_for
 
     spec = get_model(job["model"])
     recipe = spec.quick.recipe
@@ -144,7 +144,8 @@ def _markdown(summary: dict) -> str:
         harness.machine_line(summary),
         "",
         "Baseline: oneDNN on, float32, steps_per_execution 1, TensorFlow's default thread pools, "
-        "the quick profile's batch size and AdamW, compiled by bench.training.compile_for. Each "
+        "the quick profile's batch size and AdamW, compiled by bench.train.training.compile_for. "
+        "Each "
         "row changes one setting. Images/s are medians over the rounds (each measurement its own "
         "process, the order rotating between rounds); the ratio is the variant over the baseline "
         f"(above 1: faster). Training is the steady state after {WARMUP_EXECUTIONS} executions; "

@@ -34,10 +34,10 @@ def main() -> None:
 
 
 def _summary(results_dir: Path) -> str:
-    from bench import devices
+    from bench.train import devices
 
     devices.prepare_environment()
-    from bench import report
+    from bench.analysis import report
 
     lines = [
         "| model | profile | folds | test accuracy | macro F1 | ensemble | train s | images/s |",

@@ -7,7 +7,7 @@ import os
 import platform
 import time
 
-from bench.devices import cpu_model
+from bench.train.devices import cpu_model
 
 
 def describe() -> dict:

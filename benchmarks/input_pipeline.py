@@ -42,9 +42,9 @@ def measure(job: dict) -> dict:
     import keras
     import numpy as np
 
-    from bench.devices import Device
     from bench.models import get_model
-    from bench.training import compile_for
+    from bench.train.devices import Device
+    from bench.train.training import compile_for
 
     lenet5 = get_model("lenet5")
     spec = lenet5 if job["model"] == "lenet5" else replace(lenet5, name="linear",
@@ -121,7 +121,8 @@ def _markdown(summary: dict) -> str:
         harness.machine_line(summary),
         "",
         f"oneDNN on, float32, batch {BATCH_SIZE}, AdamW (LeNet-5's quick recipe, compiled by "
-        f"bench.training.compile_for), {IMAGES:,} random images per epoch, {summary['epochs']} "
+        f"bench.train.training.compile_for), {IMAGES:,} random images per epoch, "
+        f"{summary['epochs']} "
         f"timed epochs after a warm-up epoch; median of {summary['repeats']} rounds, each "
         "measurement its own process, the order rotating between rounds (all rounds in "
         "brackets).",

@@ -31,11 +31,11 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import bench  # noqa: E402
-from bench.devices import Device  # noqa: E402
 from bench.models import all_models, get_model  # noqa: E402
 from bench.models.summary import count_parameters, forward_flops  # noqa: E402
 from bench.recipes import Augmentation  # noqa: E402
-from bench.training import compile_for  # noqa: E402
+from bench.train.devices import Device  # noqa: E402
+from bench.train.training import compile_for  # noqa: E402
 
 SCHEMA_VERSION = 1
 # Every model in float32 on the CPU, whatever bench would pick: the costs compare the networks.
@@ -92,7 +92,7 @@ class ModelCost:
 
 def measure_training_speed(model: keras.Model, plan: TimingPlan, seed: int = 0) -> list[float]:
     """Seconds per ``train_on_batch`` step on random data, after ``plan.warmup_steps``; the
-    model comes compiled by ``bench.training.compile_for``."""
+    model comes compiled by ``bench.train.training.compile_for``."""
     rng = np.random.default_rng(seed)
     images = rng.random((plan.batch_size, 28, 28, 1), dtype=np.float32)
     labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, size=plan.batch_size)]
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> dict:
             "flops": FLOPS_METHOD,
             "throughput": (
                 "train_on_batch with the full recipe's optimizer and loss, compiled by "
-                "bench.training.compile_for in float32, on one fixed batch of random images, "
+                "bench.train.training.compile_for in float32, on one fixed batch of random images, "
                 "timed per step with time.perf_counter after untimed warm-up steps; images/s "
                 "is timed images over timed seconds, ± the standard deviation of the per-step "
                 "rates. Batch and step counts: "

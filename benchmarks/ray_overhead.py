@@ -69,11 +69,11 @@ class _FoldClock:
 
 def measure(job: dict) -> dict:
     """One run of `bench train` (in a worker): setup seconds and seconds per fold."""
-    from bench import devices
+    from bench.train import devices
 
     devices.load_backend()
-    from bench import workflow
-    from bench.options import TrainOptions
+    from bench.train import workflow
+    from bench.train.options import TrainOptions
 
     results_dir = Path(tempfile.mkdtemp(prefix="bench-ray-overhead-"))
     size = SIZES[job["size"]]

@@ -23,7 +23,7 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 def table(results_dir: Path, content_dir: Path) -> str:
     """The markdown block for the stored results."""
-    from bench import report
+    from bench.analysis import report
     from bench.site import content
 
     reference = {row["model"]: row for row in content.read_reference(content_dir)["rows"]}

@@ -23,17 +23,18 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from bench import devices
+from bench.train import devices
 
 devices.prepare_environment()
 
 import numpy as np  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
-from bench import data, protocol, results  # noqa: E402
+from bench import data, results  # noqa: E402
+from bench.data import protocol  # noqa: E402
 from bench.models import all_models, get_model  # noqa: E402
 from bench.recipes import Augmentation, Recipe  # noqa: E402
-from bench.training import FoldData, fit_fold  # noqa: E402
+from bench.train.training import FoldData, fit_fold  # noqa: E402
 
 HERE = Path(__file__).parent
 OUT_JSON = HERE / "results" / "recipe_trials.json"

@@ -3,7 +3,7 @@
 Profiles ResNet-34 (or another heavy model) at 28x28 for a few training steps after a warm-up,
 each path in its own process:
 
-- bench-tf: bench's model, dtype policy and compile (``bench.training.compile_for``), trained
+- bench-tf: bench's model, dtype policy and compile (``bench.train.training.compile_for``), trained
   with ``model.fit`` under TensorFlow's profiler; the trace (XSpace protobuf) is read back and
   every op's own time on the host summed by op type.
 - torch-bf16: the layer-for-layer PyTorch twin (torch_reference.py), eager, channels_last,
@@ -121,7 +121,7 @@ def group_of(op: str, node: str = "") -> str:
 
 def profile_tf(job: dict) -> dict:
     """Self time per TensorFlow op over ``steps`` training steps of bench's compiled model."""
-    from bench.devices import detect, prepare_environment
+    from bench.train.devices import detect, prepare_environment
 
     prepare_environment()
     import numpy as np
@@ -130,7 +130,7 @@ def profile_tf(job: dict) -> dict:
 
     from bench.models import get_model
     from bench.recipes import Augmentation
-    from bench.training import compile_for, steps_per_epoch
+    from bench.train.training import compile_for, steps_per_epoch
 
     spec = get_model(job["model"])
     recipe = replace(spec.full, augmentation=Augmentation())

@@ -34,10 +34,10 @@ def measure(job: dict) -> dict:
 
     import numpy as np
 
-    from bench import devices
     from bench.models import get_model
     from bench.recipes import RECIPE_2021
-    from bench.training import compile_for
+    from bench.train import devices
+    from bench.train.training import compile_for
 
     spec = get_model(job["model"])
     if job["pipeline"] == "bench":  # exactly what `bench train` compiles, augmentation included

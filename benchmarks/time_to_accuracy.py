@@ -22,17 +22,18 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench import devices
+from bench.train import devices
 
 devices.prepare_environment()
 
 import numpy as np  # noqa: E402
 
-from bench import data, protocol  # noqa: E402
+from bench import data  # noqa: E402
+from bench.data import protocol  # noqa: E402
 from bench.models import get_model  # noqa: E402
 from bench.recipes import Augmentation  # noqa: E402
 from bench.site import content  # noqa: E402
-from bench.training import compile_for, steps_per_epoch  # noqa: E402
+from bench.train.training import compile_for, steps_per_epoch  # noqa: E402
 
 HERE = Path(__file__).parent
 # The 2021 write-up's test accuracies, from the one place the project keeps them.

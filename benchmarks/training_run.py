@@ -48,10 +48,10 @@ def main() -> None:
     if finished.returncode != 0:
         sys.exit(f"bench train failed with exit status {finished.returncode}")
 
-    from bench import devices
+    from bench.train import devices
 
     devices.prepare_environment()
-    from bench import report
+    from bench.analysis import report
 
     rows = [
         {

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import data, idx
+from bench import data
+from bench.data import idx
 
 # Tests never train with oneDNN noise or a stray backend from the caller's shell.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")

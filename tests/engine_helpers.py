@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import config, data, devices
+from bench import config, data
+from bench.train import devices
 
 devices.prepare_environment()
 
-from bench import engine  # noqa: E402  (after the environment is prepared)
+from bench.train import engine  # noqa: E402  (after the environment is prepared)
 
 
 class RecordingReporter:

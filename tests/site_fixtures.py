@@ -1,7 +1,8 @@
 """Fixture results for the site: fold records, probabilities and a run manifest, no training.
 
-The records carry every key that bench.engine and bench.training write, with scores computed
-by bench.metrics from made-up probabilities, so the site reads them exactly as real results.
+The records carry every key that bench.train.engine and bench.train.training write, with scores
+computed by bench.metrics from made-up probabilities, so the site reads them exactly as
+real results.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import config, data, fold_key, metrics, results
+from bench import config, data, metrics, results
 from bench.records import FoldRecord, RunManifest
+from bench.train import fold_key
 from tests.conftest import install_dataset
 
 # A small dataset: every class present, the test split large enough for 50-image subsets.

@@ -6,8 +6,8 @@ from typing import NamedTuple
 
 import pytest
 
-from bench.budget import Budget, FoldTimer, format_duration, furthest_first, parse_duration
 from bench.errors import BenchError
+from bench.train.budget import Budget, FoldTimer, format_duration, furthest_first, parse_duration
 
 
 @pytest.mark.parametrize(

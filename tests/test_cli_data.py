@@ -2,8 +2,9 @@ import gzip
 
 from typer.testing import CliRunner
 
-from bench import __version__, data, idx
+from bench import __version__, data
 from bench.cli import app
+from bench.data import idx
 from tests.conftest import write_dataset
 
 runner = CliRunner()

@@ -31,7 +31,7 @@ def test_committed_fold_matches_todays_config(path):
 
 @pytest.mark.parametrize("model", sorted({path.parts[-3] for path in FOLDS}))
 def test_committed_folds_were_trained_on_todays_architecture(model):
-    from bench import devices
+    from bench.train import devices
 
     devices.prepare_environment()
     import keras

@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-from bench import devices
 from bench.errors import BenchError
 from bench.models import get_model
+from bench.train import devices
 
 LIGHT, RECURRENT, HEAVY = get_model("lenet5"), get_model("lstm"), get_model("alexnet")
 

@@ -3,7 +3,8 @@ import gzip
 import numpy as np
 import pytest
 
-from bench import data, idx
+from bench import data
+from bench.data import idx
 from bench.errors import BenchError
 from tests.conftest import write_dataset
 

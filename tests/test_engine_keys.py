@@ -9,9 +9,11 @@ import keras
 import numpy as np
 import pytest
 
-from bench import budget, report, results, training
+from bench import results
+from bench.analysis import report
 from bench.errors import BenchError
 from bench.models import registry
+from bench.train import budget, training
 from tests.engine_helpers import RecordingReporter, smoke_run
 
 
@@ -60,7 +62,7 @@ def test_an_edited_architecture_retrains(synthetic, tmp_path, monkeypatch):
 def test_same_config_other_run_reuses_folds(synthetic, tmp_path, monkeypatch):
     directory, _ = synthetic
     smoke_run(directory, tmp_path)
-    monkeypatch.setattr("bench.engine.fit_fold", _must_not_train)
+    monkeypatch.setattr("bench.train.engine.fit_fold", _must_not_train)
     outcome = smoke_run(directory, tmp_path)
     assert outcome.trained == [] and len(outcome.skipped) == 2
 
@@ -79,7 +81,8 @@ def test_another_profile_never_supersedes_and_the_fuller_one_is_shown(synthetic,
     directory, _ = synthetic
     smoke_run(directory, tmp_path)
     smoke_files = _files(tmp_path / "lenet5" / "smoke")
-    from bench import config, data, devices, engine
+    from bench import config, data
+    from bench.train import devices, engine
 
     quick = config.build_config("quick", ("lenet5",), epochs=1, batch_size=16)
     outcome = engine.run(quick, data.load_dataset(directory), tmp_path,
@@ -122,7 +125,7 @@ def test_schema_1_folds_are_kept_and_moved_into_their_profile(synthetic, tmp_pat
         stored.path.unlink()
         old.write_text(json.dumps(record))
     reporter = RecordingReporter()
-    monkeypatch.setattr("bench.engine.fit_fold", _must_not_train)
+    monkeypatch.setattr("bench.train.engine.fit_fold", _must_not_train)
     outcome = smoke_run(directory, tmp_path, reporter=reporter)
     assert outcome.trained == [] and len(outcome.migrated) == 2
     assert any("2 fold(s) of an older bench kept" in note for note in reporter.notes)
@@ -192,25 +195,25 @@ def test_time_budget_already_spent_trains_nothing(synthetic, tmp_path, monkeypat
     clock = FakeClock()
     allowance = budget.Budget(10.0, clock=clock)
     clock.now = 11.0
-    monkeypatch.setattr("bench.engine.fit_fold", _must_not_train)
+    monkeypatch.setattr("bench.train.engine.fit_fold", _must_not_train)
     outcome = smoke_run(directory, tmp_path, budget=allowance)
     assert outcome.trained == [] and outcome.left == [("lenet5", 0), ("lenet5", 1)]
 
 
 def test_training_module_is_the_one_the_engine_calls():
-    from bench import engine
+    from bench.train import engine
 
     assert engine.fit_fold is training.fit_fold
 
 
 def test_build_site_leaves_models_shown_from_a_fuller_profile(synthetic, tmp_path, monkeypatch):
-    from bench import workflow
+    from bench.train import workflow
 
     directory, _ = synthetic
     options = workflow.TrainOptions(models=("lenet5",), profile="quick", epochs=1, batch_size=16,
                                     data_dir=directory, results_dir=tmp_path)  # fmt: skip
     workflow.train(options, RecordingReporter())
-    monkeypatch.setattr("bench.engine.fit_fold", _must_not_train)
+    monkeypatch.setattr("bench.train.engine.fit_fold", _must_not_train)
     reporter = RecordingReporter()
     smoke = dataclasses.replace(options, profile="smoke", skip_shown_from_fuller=True)
     outcome = workflow.train(smoke, reporter)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from bench import statistics
+from bench.analysis import statistics
 from bench.site import figures
 
 NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",

@@ -3,7 +3,7 @@ import struct
 import numpy as np
 import pytest
 
-from bench import idx
+from bench.data import idx
 
 
 def test_round_trip_images_and_labels():

@@ -1,4 +1,4 @@
-"""The Ray executor (bench/ray_executor.py) on this machine's loopback: the same folds as the
+"""The Ray executor (bench/train/ray_executor.py) on this machine's loopback: the same folds as the
 local executor, a two-node cluster started here, a worker killed mid-fold, Ctrl-C, option
 errors. Smoke-sized folds on the synthetic dataset; every Ray server a test starts, it stops."""
 
@@ -56,7 +56,7 @@ def _stored(results_dir: Path, model: str, fold: int) -> results.StoredFold:
 
 @requires("ray")
 def test_ray_folds_match_local_folds(synthetic, tmp_path):
-    from bench.ray_executor import RayExecutor, RaySettings
+    from bench.train.ray_executor import RayExecutor, RaySettings
 
     directory, _ = synthetic
     smoke_run(directory, tmp_path / "local", MODELS)
@@ -91,8 +91,8 @@ def test_ray_folds_match_local_folds(synthetic, tmp_path):
 
 @requires("ray")
 def test_the_time_budget_holds_back_folds_not_yet_submitted(synthetic, tmp_path, monkeypatch):
-    from bench.budget import Budget
-    from bench.ray_executor import RayExecutor, RaySettings
+    from bench.train.budget import Budget
+    from bench.train.ray_executor import RayExecutor, RaySettings
 
     directory, _ = synthetic
     now = [0.0]  # the budget's clock: it jumps past the deadline when the first fold is stored
@@ -117,7 +117,7 @@ def test_the_time_budget_holds_back_folds_not_yet_submitted(synthetic, tmp_path,
 
 @requires("ray")
 def test_a_worker_killed_mid_fold_is_retried(synthetic, tmp_path, monkeypatch):
-    from bench import ray_executor
+    from bench.train import ray_executor
 
     directory, _ = synthetic
     marker = tmp_path / "worker-exited"
@@ -134,7 +134,7 @@ def test_a_worker_killed_mid_fold_is_retried(synthetic, tmp_path, monkeypatch):
 @requires("ray")
 def test_a_fold_that_keeps_failing_is_one_line_and_the_others_go_on(synthetic, tmp_path,
                                                                     monkeypatch):  # fmt: skip
-    from bench import ray_executor
+    from bench.train import ray_executor
 
     directory, _ = synthetic
     # No marker: the worker of fold 1 dies on every try, so Ray gives up after its retries.
@@ -156,8 +156,9 @@ def test_a_user_error_in_a_worker_comes_back_as_its_message(synthetic, monkeypat
     the fold's one-line failure, not raised into Ray."""
     import keras
 
-    from bench import data, engine, ray_executor
+    from bench import data
     from bench.config import build_config
+    from bench.train import engine, ray_executor
 
     directory, _ = synthetic
     dataset = data.load_dataset(directory)

@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 from sklearn.metrics import precision_recall_fscore_support
 
-from bench import report
+from bench.analysis import report
 from bench.site import downloads, model_page
 from tests.site_fixtures import build_fixture_site
 

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bench import devices
+from bench.train import devices
 
 devices.prepare_environment()
 
-from bench import config, report  # noqa: E402
+from bench import config  # noqa: E402
+from bench.analysis import report  # noqa: E402
 from bench.cli import app  # noqa: E402
 from bench.errors import BenchError  # noqa: E402
 from bench.models import all_models, default_model_names, registry  # noqa: E402

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import optimize, special
 
-from bench import report, statistics
+from bench.analysis import report, statistics
 from bench.site import calibration
 from tests.site_fixtures import write_results
 

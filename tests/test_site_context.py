@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import data, report
+from bench import data
+from bench.analysis import report
 from bench.errors import BenchError
 from bench.records import RunManifest
 from bench.site import content, context, downloads, model_page, provenance

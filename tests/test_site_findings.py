@@ -10,7 +10,8 @@ import pytest
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 
-from bench import data, metrics, report
+from bench import data, metrics
+from bench.analysis import report
 from bench.site import build, context, findings, pages
 from tests.site_fixtures import install_site_dataset, write_results
 

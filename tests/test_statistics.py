@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from bench import statistics
+from bench.analysis import statistics
 
 
 def correctness(both: int, only_a: int, only_b: int, neither: int) -> tuple[np.ndarray, ...]:

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from bench import devices
+from bench.train import devices
 
 devices.prepare_environment()
 
@@ -12,7 +12,7 @@ import keras  # noqa: E402
 
 from bench.config import Recipe  # noqa: E402
 from bench.errors import BenchError  # noqa: E402
-from bench.training import learning_rate_schedule, make_optimizer  # noqa: E402
+from bench.train.training import learning_rate_schedule, make_optimizer  # noqa: E402
 
 STEPS = 10  # optimizer steps per epoch
 

@@ -6,13 +6,13 @@ Python values and prints nothing; the site and the benchmarks decide how to show
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from typing import Any
 
 import keras
 from keras import layers
-
-from bench import fold_key
 
 # Layers whose cost is a kernel applied once per output position: convolutions and dense
 # layers (a dense layer is a 1x1 "convolution" over its input's leading axes).
@@ -85,7 +85,31 @@ def forward_flops(model: keras.Model) -> int:
     return sum(layer_flops(layer) for layer in model.layers)
 
 
+# Layer settings that change what a layer computes; names, dtypes and bookkeeping that a Keras
+# upgrade may add are left out, so an upgrade alone does not invalidate stored folds.
+ARCHITECTURE_SETTINGS = (
+    "activation", "recurrent_activation", "filters", "kernel_size", "strides", "padding",
+    "dilation_rate", "groups", "pool_size", "units", "use_bias", "rate", "momentum", "epsilon",
+    "center", "scale", "offset", "axis", "target_shape", "data_format", "return_sequences",
+    "go_backwards", "unroll", "height", "width", "interpolation", "cropping",
+)  # fmt: skip
+
+
+def layer_settings(layer: Any) -> dict:
+    """The architecture-relevant settings of one Keras layer, as JSON-friendly values."""
+    config = layer.get_config()
+    chosen = {name: config[name] for name in ARCHITECTURE_SETTINGS if name in config}
+    return json.loads(json.dumps(chosen, default=str))
+
+
+def _digest(layer_table: list[dict], settings: list[dict]) -> str:
+    """A digest of a model's layers: names, types, shapes, parameter counts and settings."""
+    payload = json.dumps([layer_table, settings], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
 def architecture_digest(model: keras.Model) -> str:
-    """The model's architecture as one short digest (see ``bench.fold_key``)."""
-    settings = [fold_key.layer_settings(layer) for layer in model.layers]
-    return fold_key.architecture_digest(layer_table(model), settings)
+    """The model's architecture as one short digest, part of every fold's key
+    (``bench.train.fold_key``): layer names, types, shapes, parameter counts and settings."""
+    settings = [layer_settings(layer) for layer in model.layers]
+    return _digest(layer_table(model), settings)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench import statistics
-from bench.report import ModelReport
+from bench.analysis import statistics
+from bench.analysis.report import ModelReport
 from bench.site.pages import num, pct
 
 

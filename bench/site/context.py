@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench import data, report, results
+from bench import data, results
+from bench.analysis import report
 from bench.errors import BenchError
 from bench.records import RunManifest
 from bench.site import (

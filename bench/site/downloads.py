@@ -7,7 +7,7 @@ import csv
 import io
 from pathlib import Path
 
-from bench import report, results
+from bench import results
 from bench.errors import BenchError
 from bench.site import urls
 from bench.site.jobs import Download
@@ -39,7 +39,7 @@ def result_files(results_dir: Path, models: list[str]) -> list[Download]:
     """
     sources = []
     for model in sorted(models):
-        for stored in report.best_profile_folds(results_dir, model):
+        for stored in results.best_profile_folds(results_dir, model):
             sources += [stored.path, *(stored.path.with_suffix(suffix) for suffix in SUFFIXES)]
     sources += sorted((results_dir / results.RUNS_DIR).glob("*.json"))
     for path in sources:

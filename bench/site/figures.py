@@ -21,8 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
+from bench.analysis.statistics import ReliabilityBins
 from bench.site.pages import num, pct, pm
-from bench.statistics import ReliabilityBins
 
 # Okabe & Ito (2008), "Color Universal Design": https://jfly.uni-koeln.de/color/
 OKABE_ITO = {

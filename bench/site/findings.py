@@ -13,8 +13,8 @@ from itertools import pairwise
 
 import numpy as np
 
-from bench import statistics
-from bench.report import ModelReport
+from bench.analysis import statistics
+from bench.analysis.report import ModelReport
 from bench.site import significance
 from bench.site.model_page import confused_pairs, model_href
 

@@ -8,9 +8,9 @@ from collections import Counter
 import numpy as np
 
 from bench import data, metrics
+from bench.analysis.report import ModelReport
 from bench.errors import BenchError
 from bench.records import FoldRecord
-from bench.report import ModelReport
 from bench.site import calibration, content, figures, significance, urls
 from bench.site.jobs import FigureJob
 from bench.site.pages import num, pct

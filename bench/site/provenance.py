@@ -5,14 +5,16 @@ from __future__ import annotations
 import shlex
 from itertools import groupby
 
-from bench import config, fold_key, statistics
+from bench import config
+from bench.analysis import statistics
+from bench.analysis.report import ModelReport
 from bench.errors import BenchError
 from bench.records import FoldRecord, RunManifest
-from bench.report import ModelReport
 from bench.site.downloads import CSV_PATH, DATA_DIR
 from bench.site.jobs import Download
 from bench.site.model_page import model_href
 from bench.site.pages import num
+from bench.train import fold_key
 
 
 def reproducibility(

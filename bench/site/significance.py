@@ -1,5 +1,5 @@
 """Which of the measured differences the data support: an interval per model and two tests per
-pair of models, computed from the reports with ``bench.statistics``.
+pair of models, computed from the reports with ``bench.analysis.statistics``.
 
 Fold scores are test accuracies of the fold models (the numbers the results table averages);
 the ensemble is tested on its own correctness on the shared test images.
@@ -13,8 +13,8 @@ from itertools import combinations
 
 import numpy as np
 
-from bench import statistics
-from bench.report import ModelReport
+from bench.analysis import statistics
+from bench.analysis.report import ModelReport
 
 MIN_PAIRED_FOLDS = 3  # fewer paired folds leave the t-test without a usable variance
 

@@ -9,7 +9,8 @@ import json
 import os
 import sys
 
-from bench import cli, data, devices
+from bench import cli, data
+from bench.train import devices
 
 specs = {name: (count, digest) for name, count, digest in json.loads(sys.argv[1])}
 data.FILES = tuple(

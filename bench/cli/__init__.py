@@ -187,7 +187,7 @@ def root(
 def data_fetch(data_dir: DataDirOption = None) -> None:
     """Locate the dataset (downloading it if needed), verify it, and print where it is."""
     from bench import data
-    from bench.console import download_progress
+    from bench.cli.console import download_progress
 
     with download_progress() as on_progress:
         source = data.locate(data_dir, on_progress=on_progress)
@@ -200,7 +200,7 @@ def data_fetch(data_dir: DataDirOption = None) -> None:
 def data_info(data_dir: DataDirOption = None) -> None:
     """Show where the dataset is, its class balance per split, and its verification status."""
     from bench import data
-    from bench.console import print_data_info
+    from bench.cli.console import print_data_info
 
     dataset = data.load(data.locate(data_dir, allow_download=False))
     print_data_info(dataset)
@@ -211,7 +211,7 @@ def data_info(data_dir: DataDirOption = None) -> None:
 def models_command() -> None:
     """List the registered models: family, year, parameters, default set, paper."""
     _import_keras_stack()
-    from bench.console import print_models
+    from bench.cli.console import print_models
 
     print_models()
 
@@ -239,7 +239,7 @@ def train_command(
     cpus_per_fold: CpusPerFoldOption = None,
 ) -> None:
     """Cross-validate models on Fashion-MNIST and store every fold under the results directory."""
-    from bench.options import TrainOptions
+    from bench.train.options import TrainOptions
 
     options = TrainOptions(
         models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
@@ -296,7 +296,7 @@ def build_site_command(
     from bench.site.output import check_target
 
     check_target(out)  # refuse a bad --out before hours of training, not after
-    from bench.options import TrainOptions
+    from bench.train.options import TrainOptions
 
     options = TrainOptions(
         models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
@@ -337,12 +337,13 @@ def _render(results_dir: Path, out: Path, **options) -> None:
 
 def run_training(options, *, quiet: bool) -> None:
     """Train with a progress display, then print the results table; Ctrl-C exits with 130."""
-    from bench.options import check
+    from bench.train.options import check
 
     check(options)  # before Keras and TensorFlow are imported: a typo is answered at once
     _import_keras_stack()
-    from bench import report, workflow
-    from bench.console import console, make_reporter, print_reports
+    from bench.analysis import report
+    from bench.cli.console import console, make_reporter, print_reports
+    from bench.train import workflow
 
     reporter = make_reporter(quiet, parallel=options.executor == "ray")
     try:
@@ -385,7 +386,7 @@ def run_training(options, *, quiet: bool) -> None:
 
 def _import_keras_stack() -> None:
     """Set the backend's environment (oneDNN, log level), then import Keras quietly."""
-    from bench import devices
+    from bench.train import devices
 
     devices.load_backend()
 

@@ -12,15 +12,16 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from bench import fold_key, protocol, results
-from bench.budget import FoldTimer
+from bench import results
 from bench.config import RunConfig
-from bench.data import FashionMNIST
-from bench.devices import Device
+from bench.data import FashionMNIST, protocol
 from bench.models import ModelSpec
 from bench.models.summary import architecture_digest, layer_table
 from bench.records import FoldRecord
-from bench.training import FoldData
+from bench.train import fold_key
+from bench.train.budget import FoldTimer
+from bench.train.devices import Device
+from bench.train.training import FoldData
 
 
 @dataclass(frozen=True)

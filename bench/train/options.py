@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import budget, config, devices, protocol
+from bench import config
+from bench.data import protocol
 from bench.errors import BenchError
+from bench.train import budget, devices
 
 EXECUTORS = ("local", "ray")
 
@@ -28,11 +30,11 @@ class TrainOptions:
     fresh: bool = False
     shard: str = "0/1"
     strategy: str = "default"
-    precision: str = "auto"  # a Keras dtype policy, or auto (see bench.devices.detect)
-    time_budget: str | None = None  # e.g. "90m", "2h", "1h30m" (see bench.budget)
+    precision: str = "auto"  # a Keras dtype policy, or auto (see bench.train.devices.detect)
+    time_budget: str | None = None  # e.g. "90m", "2h", "1h30m" (see bench.train.budget)
     # build-site: leave alone the models the site shows from a fuller profile than this run's
     skip_shown_from_fuller: bool = False
-    executor: str = "local"  # local, or ray (every fold a Ray task; see bench.ray_executor)
+    executor: str = "local"  # local, or ray (every fold a Ray task; see bench.train.ray_executor)
     ray_address: str | None = None  # None: start Ray embedded in this process
     gpus_per_fold: str | None = None  # None: one GPU per fold where the cluster has GPUs
     cpus_per_fold: str | None = None  # None: one CPU per fold
@@ -68,7 +70,7 @@ def check_executor(options: TrainOptions) -> None:
     if options.ray_address is not None and not options.ray_address.strip():
         raise BenchError("--ray-address '': give HOST:PORT of the head node, or leave it out")
     if options.executor == "ray":
-        from bench import ray_executor
+        from bench.train import ray_executor
 
         ray_executor.require_ray()
 

@@ -1,15 +1,15 @@
 """Run the cross-validation protocol for a config: resumable, shardable, budgeted, recorded.
 
-For each model: the stratified training subset is split with StratifiedKFold; every fold that is
-not already stored with the same key (``bench.fold_key``) under the same profile is trained and
-written the moment it ends. Every option is checked before anything moves; then folds of the
-same profile stored under another key are moved to ``superseded/`` (never deleted). Other
-profiles' folds are never touched. Under a time budget, the model with the most folds left goes
-first until it is level with the others, then they take turns (``budget.furthest_first``), and
-a fold predicted not to finish in time is not started.
+For each model: the stratified training subset is split with StratifiedKFold; every fold that
+is not already stored with the same key (``bench.train.fold_key``) under the same profile is
+trained and written the moment it ends. Every option is checked before anything moves; then
+folds of the same profile stored under another key are moved to ``superseded/`` (never
+deleted). Other profiles' folds are never touched. Under a time budget, the model with the most
+folds left goes first until it is level with the others, then they take turns
+(``budget.furthest_first``), and a fold predicted not to finish in time is not started.
 
 Planning is shared; training is the executor's: ``LocalExecutor`` trains one fold after another
-in this process, ``bench.ray_executor`` submits each fold as a Ray task. Either way only the
+in this process, ``bench.train.ray_executor`` submits each fold as a Ray task. Either way only the
 ``Driver`` here writes results, so a run's store is the same whoever trained its folds.
 """
 
@@ -25,17 +25,18 @@ from pathlib import Path
 from typing import Protocol
 
 from bench import data as data_module
-from bench import devices, environment, planning, results
-from bench.budget import Budget, FoldTimer, furthest_first
+from bench import results
 from bench.config import RunConfig
 from bench.data import FashionMNIST
-from bench.devices import Device
 from bench.errors import BenchError
 from bench.models import UnknownModelError, get_model
 from bench.recipes import Recipe
 from bench.records import FitResult, FoldRecord, RunManifest
 from bench.results import FoldPredictions
-from bench.training import FoldReporter, fit_fold, steps_per_epoch
+from bench.train import devices, environment, planning
+from bench.train.budget import Budget, FoldTimer, furthest_first
+from bench.train.devices import Device
+from bench.train.training import FoldReporter, fit_fold, steps_per_epoch
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ import keras
 import numpy as np
 
 from bench import metrics
-from bench.devices import Device, distribution_scope
 from bench.errors import BenchError
 from bench.models import ModelSpec
 from bench.models.summary import architecture_digest, count_parameters, layer_table
 from bench.recipes import Augmentation, Recipe
 from bench.records import FitResult
 from bench.results import FoldPredictions, Predictions, now
+from bench.train.devices import Device, distribution_scope
 
 EVALUATION_BATCH = 512
 _OOM_MARKERS = ("RESOURCE_EXHAUSTED", "out of memory", "OOM", "Out of memory")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import download, idx
+from bench.data import download, idx
 from bench.errors import BenchError
 
 CLASS_NAMES = (

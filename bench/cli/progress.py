@@ -13,9 +13,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from bench.budget import Budget, format_duration
-from bench.engine import WorkItem
 from bench.records import FoldRecord
+from bench.train.budget import Budget, format_duration
+from bench.train.engine import WorkItem
 
 
 class LogReporter:

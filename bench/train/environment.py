@@ -8,7 +8,7 @@ import platform
 import subprocess
 from pathlib import Path
 
-from bench.devices import LIGHT_MODEL_FLOPS, Device, cpu_model
+from bench.train.devices import LIGHT_MODEL_FLOPS, Device, cpu_model
 
 _PACKAGES = ("keras", "tensorflow", "jax", "torch", "numpy", "scikit-learn", "bench")
 

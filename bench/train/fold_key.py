@@ -17,28 +17,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from bench.records import FoldRecord
 
-# Layer settings that change what a layer computes; names, dtypes and bookkeeping that a Keras
-# upgrade may add are left out, so an upgrade alone does not invalidate stored folds.
-ARCHITECTURE_SETTINGS = (
-    "activation", "recurrent_activation", "filters", "kernel_size", "strides", "padding",
-    "dilation_rate", "groups", "pool_size", "units", "use_bias", "rate", "momentum", "epsilon",
-    "center", "scale", "offset", "axis", "target_shape", "data_format", "return_sequences",
-    "go_backwards", "unroll", "height", "width", "interpolation", "cropping",
-)  # fmt: skip
-
-
-def layer_settings(layer: Any) -> dict:
-    """The architecture-relevant settings of one Keras layer, as JSON-friendly values."""
-    config = layer.get_config()
-    chosen = {name: config[name] for name in ARCHITECTURE_SETTINGS if name in config}
-    return json.loads(json.dumps(chosen, default=str))
-
-
-def architecture_digest(layer_table: list[dict], settings: list[dict]) -> str:
-    """A digest of a model's layers: names, types, shapes, parameter counts and settings."""
-    payload = json.dumps([layer_table, settings], sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
 
 def identity(fold_config: dict, precision: str, architecture: str) -> dict:
     """Everything that decides a fold's numbers (see the module docstring)."""

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 
 from bench import metrics, results
-from bench.config import PROFILES
 from bench.errors import BenchError
 from bench.records import FoldRecord
 
@@ -130,38 +129,14 @@ def _scores(predictions: results.Predictions) -> dict[str, float]:
     }
 
 
-def best_profile_folds(results_dir: Path, model: str) -> list[results.StoredFold]:
-    """The stored folds of ``model`` from its most complete protocol: full over quick over
-    smoke (over any other name); empty when none is stored."""
-    stored = results.load_folds(results_dir, model)
-    by_profile: dict[str, list[results.StoredFold]] = {}
-    for fold in stored:
-        by_profile.setdefault(fold.profile, []).append(fold)
-    for profile in sorted(by_profile, key=profile_rank):
-        return by_profile[profile]
-    return []
-
-
-def profile_rank(profile: str) -> tuple[int, str]:
-    """Sort key: the fullest profile first (full, quick, smoke, then any other name)."""
-    ranks = {name: rank for rank, name in enumerate(reversed(PROFILES))}
-    return ranks.get(profile, len(ranks)), profile
-
-
-def shown_from_fuller(results_dir: Path, model: str, profile: str) -> str | None:
-    """The profile ``model`` is shown from when that is fuller than ``profile``, else None."""
-    stored = best_profile_folds(results_dir, model)
-    if stored and profile_rank(stored[0].profile) < profile_rank(profile):
-        return stored[0].profile
-    return None
-
-
 def load_reports(results_dir: Path, models: list[str] | None = None) -> list[ModelReport]:
     """Reports for every stored model (or ``models``), each from its best profile (see
-    ``best_profile_folds``), best mean test accuracy first."""
+    ``results.best_profile_folds``), best mean test accuracy first."""
     names = models if models is not None else results.stored_models(results_dir)
     reports = [
-        summarize(stored) for name in names if (stored := best_profile_folds(results_dir, name))
+        summarize(stored)
+        for name in names
+        if (stored := results.best_profile_folds(results_dir, name))
     ]
     if not reports:
         raise BenchError(

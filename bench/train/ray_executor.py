@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING
 from bench.errors import BenchError
 
 if TYPE_CHECKING:  # these import Keras, which a driver loads only after its environment is set
-    from bench.devices import Device
-    from bench.engine import Driver, FoldTask, WorkItem
     from bench.records import FitResult
     from bench.results import FoldPredictions
+    from bench.train.devices import Device
+    from bench.train.engine import Driver, FoldTask, WorkItem
 
 MAX_RETRIES = 2  # a fold's worker may die twice (a node lost, a process killed), not a third time
 REACH_SECONDS = 5.0  # how long --ray-address may take to accept a connection
@@ -135,7 +135,7 @@ class RayExecutor:
     def detect_device(self, precision: str) -> Device:
         """The device a fold trains on, as a worker with a fold's resources sees it: the fold
         keys and the profile follow the workers' GPUs, not the driver's."""
-        from bench import devices
+        from bench.train import devices
 
         devices.detect(precision)  # the driver builds each model once (for its key): start quietly
         return self.ray.get(self._remote(worker_device).remote(precision, self.worker))
@@ -268,7 +268,7 @@ def prepare_worker(settings: WorkerSettings) -> None:
     if 0 < settings.gpus < 1:
         share = f"{GPU_MEMORY_SHARE * settings.gpus:.3f}"
         os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", share)
-    from bench import devices
+    from bench.train import devices
 
     devices.load_backend()  # TensorFlow's C++ start-up lines silenced, as in the driver
     if settings.backend == "tensorflow":
@@ -282,7 +282,7 @@ def prepare_worker(settings: WorkerSettings) -> None:
 def worker_device(precision: str, settings: WorkerSettings) -> Device:
     """Task: the device a worker trains on."""
     prepare_worker(settings)
-    from bench import devices
+    from bench.train import devices
 
     return devices.detect(precision)
 
@@ -292,7 +292,7 @@ def train_fold(
 ) -> FoldOutput | FoldFailure:
     """Task: train one fold in a worker and return it (or why it failed) to the driver."""
     prepare_worker(settings)
-    from bench import devices, engine
+    from bench.train import devices, engine
 
     device = devices.detect(task.precision)  # the policy the driver keyed the fold with
     if 0 < settings.gpus < 1 and device.backend == "torch" and device.gpus:

@@ -18,7 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from bench.data import FILES, FashionMNIST, class_counts
-from bench.download import ProgressCallback
+from bench.data.download import ProgressCallback
 
 console = Console()
 
@@ -60,7 +60,7 @@ def print_data_info(dataset: FashionMNIST) -> None:
 def make_reporter(quiet: bool, parallel: bool = False):
     """A live progress display on a terminal, plain log lines otherwise or with --quiet;
     ``parallel``: folds train side by side (Ray), so the display counts folds, not steps."""
-    from bench.progress import FoldsReporter, LogReporter, RichReporter
+    from bench.cli.progress import FoldsReporter, LogReporter, RichReporter
 
     if quiet or not console.is_terminal:
         return LogReporter(console, parallel=parallel)

@@ -9,16 +9,18 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench import budget, data, engine, protocol, report
 from bench import config as config_module
+from bench import data, results
+from bench.data import protocol
 from bench.models import default_model_names
-from bench.options import TrainOptions
+from bench.train import budget, engine
+from bench.train.options import TrainOptions
 
 __all__ = ["TrainOptions", "train"]
 
 
 def train(options: TrainOptions, reporter: engine.RunReporter) -> engine.RunOutcome:
-    """Resolve the profile on the detected device, then run the protocol (see bench.engine)."""
+    """Resolve the profile on the detected device, then run the protocol (bench.train.engine)."""
     shard = protocol.parse_shard(options.shard)
     seconds = budget.parse_duration(options.time_budget) if options.time_budget else None
     time_budget = budget.Budget(seconds) if seconds else None  # the clock starts now
@@ -32,8 +34,8 @@ def open_executor(options: TrainOptions) -> Iterator[engine.FoldExecutor]:
     if options.executor != "ray":
         yield engine.LocalExecutor()
         return
-    from bench import ray_executor
-    from bench.options import per_fold
+    from bench.train import ray_executor
+    from bench.train.options import per_fold
 
     settings = ray_executor.RaySettings(
         address=options.ray_address,
@@ -79,7 +81,7 @@ def _without_fuller_results(
     """``models`` minus those the site already shows from a fuller profile than ``profile``."""
     kept = []
     for model in models:
-        fuller = report.shown_from_fuller(results_dir, model, profile)
+        fuller = results.shown_from_fuller(results_dir, model, profile)
         if fuller:
             reporter.note(
                 f"{model}: the site shows its {fuller} results; no {profile} folds trained"

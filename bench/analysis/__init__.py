@@ -1,0 +1,1 @@
+"""Analysis: scores, statistics and per-model reports from stored results."""

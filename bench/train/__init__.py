@@ -1,0 +1,1 @@
+"""Training: plans, keys, budget, devices, the fit loop and its executors."""
