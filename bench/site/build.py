@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.errors import BenchError
+from bench.paths import PROJECT_ROOT
 from bench.site import context, downloads, figures, output, pages, urls
 
-REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
-CONTENT_DIR = REPOSITORY_ROOT / "content"
-TEMPLATES_DIR = REPOSITORY_ROOT / "site_templates"
-BENCHMARKS_DIR = REPOSITORY_ROOT / "benchmarks" / "results"
+CONTENT_DIR = PROJECT_ROOT / "content"
+TEMPLATES_DIR = PROJECT_ROOT / "site_templates"
+BENCHMARKS_DIR = PROJECT_ROOT / "benchmarks" / "results"
 STATIC_FILES = (urls.STYLE, urls.FAVICON)
 
 

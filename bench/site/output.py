@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.errors import BenchError
+from bench.paths import PROJECT_ROOT
 
 MARKER = ".bench-site"
 MARKER_TEXT = "Built by `bench render`; the next build replaces this whole folder.\n"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def check_target(out_dir: Path) -> Path:

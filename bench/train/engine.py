@@ -30,6 +30,7 @@ from bench.config import RunConfig
 from bench.data import FashionMNIST
 from bench.errors import BenchError
 from bench.models import UnknownModelError, get_model
+from bench.paths import PROJECT_ROOT
 from bench.recipes import Recipe
 from bench.records import FitResult, FoldRecord, RunManifest
 from bench.results import FoldPredictions
@@ -147,7 +148,7 @@ def run(
             "origin": dataset.source.origin,
             "sha256": data_module.dataset_digests(),
         },
-        git=environment.git_commit(Path(__file__).resolve().parent.parent),
+        git=environment.git_commit(PROJECT_ROOT),
         started_at=started,
         status="running",
         planned=tuple((item.model, item.fold) for item in work),
