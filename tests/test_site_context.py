@@ -14,6 +14,7 @@ import pytest
 
 from bench import data
 from bench.analysis import report
+from bench.analysis.analyse import analyse
 from bench.errors import BenchError
 from bench.records import RunManifest
 from bench.site import content, context, downloads, model_page, provenance
@@ -32,7 +33,13 @@ def stored(tmp_path, monkeypatch):
 
 def test_gather_pages_and_figures(stored):
     results_dir, directory, _ = stored
-    site = context.gather(results_dir, content_dir=CONTENT, data_dir=directory, base_url=None)
+    site = context.gather(
+        analyse(report.load_reports(results_dir)),
+        results_dir,
+        content_dir=CONTENT,
+        data_dir=directory,
+        base_url=None,
+    )
     assert [page.path for page in site.pages] == [
         "index.html", "reproducibility.html", "404.html", "feed.xml",
         "models/resnet34.html", "models/lstm.html", "models/lenet5.html",
@@ -58,14 +65,26 @@ def test_gather_requires_a_page_for_every_model(stored, tmp_path):
     for name in ("index.md", "reference_2021.yaml", "models/lenet5.md", "models/lstm.md"):
         (partial_content / name).write_bytes((CONTENT / name).read_bytes())
     with pytest.raises(BenchError, match=r"content/models/resnet34\.md: missing"):
-        context.gather(results_dir, content_dir=partial_content, data_dir=directory, base_url=None)
+        context.gather(
+            analyse(report.load_reports(results_dir)),
+            results_dir,
+            content_dir=partial_content,
+            data_dir=directory,
+            base_url=None,
+        )
 
 
 def test_gather_refuses_results_from_another_test_set(stored, tmp_path):
     results_dir, directory, _ = stored
     bigger = write_results(tmp_path / "big", np.arange(10_000) % 10, models=("lenet5",))
     with pytest.raises(BenchError, match="results refer to test image"):
-        context.gather(bigger, content_dir=CONTENT, data_dir=directory, base_url=None)
+        context.gather(
+            analyse(report.load_reports(bigger)),
+            bigger,
+            content_dir=CONTENT,
+            data_dir=directory,
+            base_url=None,
+        )
 
 
 @pytest.mark.parametrize(
@@ -94,7 +113,7 @@ def test_feed_updated_by_the_latest_run():
 
 def test_comparison_pairs_2021_rows_with_ours(stored):
     results_dir, _, _ = stored
-    rows = [model_page.summary_row(r) for r in report.load_reports(results_dir)]
+    rows = [model_page.summary_row(m) for m in analyse(report.load_reports(results_dir)).models]
     table = context.comparison(content.read_reference(CONTENT), rows)
     matched = {row["theirs"]["model"]: row for row in table["rows"]}
     assert matched["alexnet"]["ours"] is None and not matched["alexnet"]["comparable"]
@@ -111,7 +130,8 @@ def test_comparison_pairs_2021_rows_with_ours(stored):
 def test_comparison_gives_full_profile_differences_with_an_interval(stored):
     results_dir, _, _ = stored
     rows = [
-        {**model_page.summary_row(r), "profile": "full"} for r in report.load_reports(results_dir)
+        {**model_page.summary_row(m), "profile": "full"}
+        for m in analyse(report.load_reports(results_dir)).models
     ]
     table = context.comparison(content.read_reference(CONTENT), rows)
     resnet = next(row for row in table["rows"] if row["theirs"]["model"] == "resnet34")
@@ -197,7 +217,7 @@ def test_run_rows_name_the_light_models_precision_where_it_differs(environment, 
 
 def test_csv_has_one_line_per_model_with_mean_and_std(stored):
     results_dir, _, _ = stored
-    rows = [model_page.summary_row(r) for r in report.load_reports(results_dir)]
+    rows = [model_page.summary_row(m) for m in analyse(report.load_reports(results_dir)).models]
     table = list(csv.DictReader(io.StringIO(downloads.table_csv(rows))))
     assert [line["model"] for line in table] == ["resnet34", "lstm", "lenet5"]
     assert float(table[0]["accuracy_mean"]) == rows[0]["accuracy"][0]
@@ -211,7 +231,7 @@ def test_csv_has_one_line_per_model_with_mean_and_std(stored):
 
 def test_csv_leaves_a_missing_interval_empty(stored):
     results_dir, _, _ = stored
-    rows = [model_page.summary_row(r) for r in report.load_reports(results_dir)]
+    rows = [model_page.summary_row(m) for m in analyse(report.load_reports(results_dir)).models]
     rows[1] = {**rows[1], "accuracy_ci": None}  # a model with a single fold
     table = list(csv.DictReader(io.StringIO(downloads.table_csv(rows))))
     assert (table[1]["accuracy_ci95_low"], table[1]["accuracy_ci95_high"]) == ("", "")

@@ -12,6 +12,7 @@ from statsmodels.stats.multitest import multipletests
 
 from bench import data, metrics
 from bench.analysis import report
+from bench.analysis.analyse import analyse, rank
 from bench.site import build, context, findings, pages
 from tests.site_fixtures import install_site_dataset, write_results
 
@@ -99,7 +100,7 @@ def only_pair(found: dict) -> dict:
 
 
 def test_leader_is_the_higher_mean_and_swaps_with_the_results(lenet, lstm):
-    first = findings.build([scored(lenet, 0.90, 0.002), scored(lstm, 0.88, 0.003)], NAMES)
+    first = findings.build(analyse([scored(lenet, 0.90, 0.002), scored(lstm, 0.88, 0.003)]), NAMES)
     pair = only_pair(first)
     assert (pair["ahead"]["name"], pair["behind"]["name"]) == ("lenet5", "lstm")
     assert pair["gap"] == pytest.approx(0.02) and pair["spread"] == 0.003
@@ -108,7 +109,9 @@ def test_leader_is_the_higher_mean_and_swaps_with_the_results(lenet, lstm):
     assert '>LeNet-5</a> leads <a href="models/lstm.html">LSTM</a> by 2.00 points' in html
     assert "larger than the fold-to-fold spread (0.30 points" in html
 
-    swapped = findings.build([scored(lenet, 0.88, 0.003), scored(lstm, 0.90, 0.002)], NAMES)
+    swapped = findings.build(
+        analyse([scored(lenet, 0.88, 0.003), scored(lstm, 0.90, 0.002)]), NAMES
+    )
     assert only_pair(swapped)["ahead"]["name"] == "lstm"
     assert '>LSTM</a> leads <a href="models/lenet5.html">LeNet-5</a>' in render(swapped)
 
@@ -125,7 +128,7 @@ def test_significance_follows_the_results_and_swaps_with_them(three_fold_reports
     for leader, other in (("lenet5", "lstm"), ("lstm", "lenet5")):
         results = {leader: strong, other: weak}
         reports = [measured(lenet, *results["lenet5"]), measured(lstm, *results["lstm"])]
-        found = findings.build(reports, NAMES)
+        found = findings.build(analyse(reports), NAMES)
         pair = only_pair(found)
         assert (pair["ahead"]["name"], pair["behind"]["name"]) == (leader, other)
         assert pair["t_test"] == {"folds": 3, "p": pytest.approx(t_p), "verdict": "significant"}
@@ -148,7 +151,7 @@ def test_a_huge_p_value_is_within_the_noise(three_fold_reports):
         measured(lenet, [0.90, 0.85, 0.80], right_on(range(0, 40))),
         measured(lstm, [0.80, 0.86, 0.88], right_on(range(1, 41))),  # one image each way
     ]
-    found = findings.build(reports, NAMES)
+    found = findings.build(analyse(reports), NAMES)
     pair = only_pair(found)
     assert pair["ensembles"]["p"] == 1.0 and pair["ensembles"]["verdict"] == "within_noise"
     assert pair["t_test"]["p"] > 0.5 and pair["t_test"]["verdict"] == "within_noise"
@@ -160,8 +163,8 @@ def test_a_huge_p_value_is_within_the_noise(three_fold_reports):
 
 
 def test_pairwise_p_values_are_holm_adjusted_over_all_pairs(three_fold_reports):
-    ranked = findings.rank(three_fold_reports.values())
-    found = findings.build(ranked, NAMES)
+    ranked = rank(three_fold_reports.values())
+    found = findings.build(analyse(ranked), NAMES)
     pairs = [(a, b) for i, a in enumerate(ranked) for b in ranked[i + 1 :]]
     raw = []
     for a, b in pairs:
@@ -185,14 +188,14 @@ def test_pairwise_p_values_are_holm_adjusted_over_all_pairs(three_fold_reports):
 def test_no_tests_across_splits_or_test_images(three_fold_reports):
     lenet, lstm = three_fold_reports["lenet5"], three_fold_reports["lstm"]
     reseeded = replace(lstm, folds=tuple(replace(record, seed=1) for record in lstm.folds))
-    pair = only_pair(findings.build([lenet, reseeded], NAMES))
+    pair = only_pair(findings.build(analyse([lenet, reseeded]), NAMES))
     assert pair["t_test"] is None and pair["ensembles"] is not None
     assert pair["verdict"] in ("beyond_spread", "within_spread")
 
     other_images = replace(
         lstm, predictions=replace(lstm.predictions, indices=lstm.predictions.indices + 1)
     )
-    found = findings.build([lenet, other_images], NAMES)
+    found = findings.build(analyse([lenet, other_images]), NAMES)
     assert only_pair(found)["ensembles"] is None and found["pairwise"] == []
     assert "McNemar" not in render(found)
 
@@ -204,13 +207,13 @@ def test_per_class_f1_table_follows_each_ensemble(lenet, lstm):
         with_ensemble(scored(lenet, 0.9, 0.01), per_class={"f1": f1_lenet}),
         with_ensemble(scored(lstm, 0.8, 0.01), per_class={"f1": f1_lstm}),
     ]
-    table = findings.build(reports, NAMES)["per_class"]
+    table = findings.build(analyse(reports), NAMES)["per_class"]
     assert [model["name"] for model in table["models"]] == ["lenet5", "lstm"]
     assert [row["name"] for row in table["rows"]] == list(NAMES)
     trouser, pullover = table["rows"][1], table["rows"][2]
     assert trouser["cells"] == [{"f1": 0.8, "best": False}, {"f1": 0.9, "best": True}]
     assert [cell["best"] for cell in pullover["cells"]] == [True, True]  # a tie marks both
-    html = render(findings.build(reports, NAMES))
+    html = render(findings.build(analyse(reports), NAMES))
     assert (
         '<tr><th scope="row">Trouser</th><td class="num">80.0</td><td class="num strong">90.0</td>'
         in html
@@ -224,7 +227,7 @@ def test_shared_mistakes_are_the_images_every_ensemble_gets_wrong(three_fold_rep
         measured(lenet, folds, ~right_on(range(0, 10))),  # wrong on images 0-9
         measured(lstm, folds, ~right_on(range(5, 15))),  # wrong on images 5-14
     ]
-    found = findings.build(reports, NAMES)
+    found = findings.build(analyse(reports), NAMES)
     mistakes = found["shared_mistakes"]
     assert (mistakes["count"], mistakes["test_images"], mistakes["models"]) == (5, 50, 2)
     labels = lenet.predictions.labels
@@ -239,8 +242,8 @@ def test_shared_mistakes_are_the_images_every_ensemble_gets_wrong(three_fold_rep
     other_images = replace(
         lstm, predictions=replace(lstm.predictions, indices=lstm.predictions.indices + 1)
     )
-    assert findings.build([lenet, other_images], NAMES)["shared_mistakes"] is None
-    assert findings.build([lenet], NAMES)["shared_mistakes"] is None
+    assert findings.build(analyse([lenet, other_images]), NAMES)["shared_mistakes"] is None
+    assert findings.build(analyse([lenet]), NAMES)["shared_mistakes"] is None
 
 
 @pytest.mark.parametrize(
@@ -259,7 +262,7 @@ def test_gap_weighed_against_the_spread(
         scored(lenet, *lenet_score, folds_done=folds_done),
         scored(lstm, *lstm_score, folds_done=folds_done),
     ]
-    found = findings.build(reports, NAMES)
+    found = findings.build(analyse(reports), NAMES)
     pair = only_pair(found)
     assert pair["verdict"] == verdict
     assert (pair["spread"] is None) == (folds_done == 1)
@@ -276,7 +279,7 @@ def test_largest_confusion_follows_the_matrix(lenet, cell, expected):
     confusion = np.diag([10] * 10)
     confusion[true, predicted] = count
     confusion[2, 4] = 1  # a smaller confusion, named second
-    found = findings.build([with_ensemble(lenet, confusion=confusion.tolist())], NAMES)
+    found = findings.build(analyse([with_ensemble(lenet, confusion=confusion.tolist())]), NAMES)
     largest, second = found["models"][0]["confusions"]
     assert (largest["true"], largest["predicted"], largest["count"]) == expected[:3]
     assert largest["share"] == pytest.approx(expected[3])
@@ -285,7 +288,9 @@ def test_largest_confusion_follows_the_matrix(lenet, cell, expected):
 
 
 def test_no_confusion_is_said_plainly(lenet):
-    found = findings.build([with_ensemble(lenet, confusion=np.diag([10] * 10).tolist())], NAMES)
+    found = findings.build(
+        analyse([with_ensemble(lenet, confusion=np.diag([10] * 10).tolist())]), NAMES
+    )
     assert found["models"][0]["confusions"] == []
     assert "every test image is classified correctly" in render(found)
 
@@ -301,7 +306,7 @@ def test_no_confusion_is_said_plainly(lenet):
 )  # fmt: skip
 def test_best_and_worst_classes_follow_f1(lenet, f1, best, worst):
     per_class = {**lenet.ensemble["per_class"], "f1": f1}
-    found = findings.build([with_ensemble(lenet, per_class=per_class)], NAMES)
+    found = findings.build(analyse([with_ensemble(lenet, per_class=per_class)]), NAMES)
     model = found["models"][0]
     assert model["best"] == {"classes": best, "f1": max(f1)}
     assert model["worst"] == {"classes": worst, "f1": min(f1)}
@@ -319,7 +324,7 @@ def test_classes_shared_by_every_model(lenet, lstm):
         with_ensemble(lenet, confusion=confused(6, 0), per_class={"f1": [*f1[:6], 0.5, *f1[7:]]}),
         with_ensemble(lstm, confusion=confused(4, 6), per_class={"f1": [*f1[:4], 0.5, *f1[5:]]}),
     ]
-    found = findings.build(reports, NAMES)
+    found = findings.build(analyse(reports), NAMES)
     assert found["shared"]["confused"] == ["Shirt"]
     assert found["shared"]["worst"] == []
     html = render(found)
@@ -329,7 +334,7 @@ def test_classes_shared_by_every_model(lenet, lstm):
 
 def test_mixed_profiles_are_not_ranked_against_each_other(lenet, lstm):
     found = findings.build(
-        [scored(lenet, 0.90, 0.01), scored(lstm, 0.80, 0.01, profile="full")], NAMES
+        analyse([scored(lenet, 0.90, 0.01), scored(lstm, 0.80, 0.01, profile="full")]), NAMES
     )
     assert found["mixed_profiles"] and found["profiles"] == ["full", "quick"]
     assert [g["terms"]["profile"] for g in found["groups"]] == ["quick", "full"]
@@ -340,14 +345,14 @@ def test_mixed_profiles_are_not_ranked_against_each_other(lenet, lstm):
 
 def test_other_training_sizes_form_their_own_group(lenet, lstm):
     smaller = replace(lstm, folds=tuple(replace(f, train_images=20) for f in lstm.folds))
-    found = findings.build([scored(lenet, 0.80, 0.01), scored(smaller, 0.90, 0.01)], NAMES)
+    found = findings.build(analyse([scored(lenet, 0.80, 0.01), scored(smaller, 0.90, 0.01)]), NAMES)
     assert not found["mixed_profiles"]
     assert [g["terms"]["train_images"] for g in found["groups"]] == [20, 80]
     assert "has no other model on these terms" in render(found)
 
 
 def test_names_are_escaped(lenet):
-    found = findings.build([replace(lenet, display_name="<b>Net</b> & co")], ["<i>"] * 10)
+    found = findings.build(analyse([replace(lenet, display_name="<b>Net</b> & co")]), ["<i>"] * 10)
     html = render(found)
     assert "&lt;b&gt;Net&lt;/b&gt; &amp; co" in html and "<b>" not in html
     assert "&lt;i&gt;" in html and "<i>" not in html and "&amp;lt;" not in html
@@ -357,7 +362,11 @@ def test_index_page_shows_findings_after_their_heading(tmp_path, monkeypatch):
     directory, arrays = install_site_dataset(tmp_path / "fashion", monkeypatch)
     results_dir = write_results(tmp_path / "results", arrays["t10k-labels-idx1-ubyte"])
     site = context.gather(
-        results_dir, content_dir=build.CONTENT_DIR, data_dir=directory, base_url=None
+        analyse(report.load_reports(results_dir)),
+        results_dir,
+        content_dir=build.CONTENT_DIR,
+        data_dir=directory,
+        base_url=None,
     )
     index = site.pages[0]
     assert index.path == "index.html"

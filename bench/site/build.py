@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.analysis import analyse, report
 from bench.errors import BenchError
 from bench.paths import PROJECT_ROOT
 from bench.site import context, downloads, figures, output, pages, urls
@@ -43,7 +44,9 @@ def render_site(
             "repository or an editable install (pip install -e .)"
         )
     target = output.check_target(out_dir)  # refuse before the slow part, not after it
+    analysed = analyse.analyse(report.load_reports(Path(results_dir)))
     site = context.gather(
+        analysed,
         Path(results_dir),
         content_dir=content_dir,
         data_dir=data_dir,

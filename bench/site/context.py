@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from bench import data, results
 from bench.analysis import report
+from bench.analysis.analyse import Analysis
 from bench.errors import BenchError
 from bench.records import RunManifest
 from bench.site import (
@@ -45,6 +46,7 @@ GALLERY_PER_CLASS = 8
 
 
 def gather(
+    analysis: Analysis,
     results_dir: Path,
     *,
     content_dir: Path,
@@ -52,8 +54,9 @@ def gather(
     base_url: str | None,
     benchmarks_dir: Path | None = None,
 ) -> SiteContext:
-    """Read everything the site shows and turn it into page contexts and figure jobs."""
-    reports = report.load_reports(results_dir)
+    """Turn the analysis of ``results_dir`` and everything else the site shows (manifests,
+    content, the dataset) into page contexts and figure jobs."""
+    reports = analysis.reports
     manifests = results.load_manifests(results_dir)
     index = content.read_index(content_dir)
     reference = content.read_reference(content_dir)
@@ -71,10 +74,10 @@ def gather(
             for r in reports
         ],
     }
-    rows = [summary_row(r) for r in reports]
+    rows = [summary_row(m) for m in analysis.models]
     files = downloads.result_files(results_dir, [r.model for r in reports])
     speed_section, speed_files = speed.read(benchmarks_dir)
-    found = findings.build(reports, dataset.class_names)
+    found = findings.build(analysis, dataset.class_names)
     mistakes, mistakes_jobs = shared_mistakes_figure(found["shared_mistakes"], dataset)
     jobs = dataset_figures(dataset) + mistakes_jobs
     pages = [
@@ -118,8 +121,9 @@ def gather(
             feed=feed(index, manifests, base_url),
         ),
     ]
-    for r in reports:
-        values, model_jobs = model_page.model_context(r, model_pages[r.model], dataset)
+    for m in analysis.models:
+        r = m.report
+        values, model_jobs = model_page.model_context(m, model_pages[r.model], dataset)
         meta = model_pages[r.model].meta
         pages.append(
             _page(

@@ -1,9 +1,9 @@
 """The write-up's findings, computed from the results rather than asserted in prose.
 
-Pure functions of the model reports and the class names. They return raw values and short
-fixed keys (a verdict such as ``"within_spread"`` or ``"significant"``); the findings template
-words the sentences and the filters format the numbers, so every ranking, count, p-value and
-class named on the post follows the stored results.
+Pure functions of the analysis (``bench.analysis.analyse``) and the class names. They return
+raw values and short fixed keys (a verdict such as ``"within_spread"`` or ``"significant"``);
+the findings template words the sentences and the filters format the numbers, so every ranking,
+count, p-value and class named on the post follows the stored results.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from itertools import pairwise
 
 import numpy as np
 
-from bench.analysis import statistics
+from bench.analysis import significance, statistics
+from bench.analysis.analyse import Analysis
 from bench.analysis.report import ModelReport
-from bench.site import significance
 from bench.site.model_page import confused_pairs, model_href
 
 CONFUSIONS_SHOWN = 2  # largest off-diagonal cells named per model
@@ -24,15 +24,15 @@ SHARED_MISTAKES_SHOWN = 16  # test images every ensemble gets wrong, shown on th
 TERMS = ("profile", "train_images", "test_images")
 
 
-def build(reports: Sequence[ModelReport], class_names: Sequence[str]) -> dict:
+def build(analysis: Analysis, class_names: Sequence[str]) -> dict:
     """Every finding of the post: the ranking within comparable groups with the significance
     of each gap, the tests of every pair of models, each model's largest confusions and best
     and worst classes, and what all models have in common."""
-    ranked = rank(reports)
+    ranked = analysis.reports
     names = tuple(class_names)
     profiles = sorted({r.profile for r in ranked})
     models = [model_findings(r, names) for r in ranked]
-    tests = significance.pairwise(ranked)
+    tests = analysis.pairwise
     by_name = {r.model: r for r in ranked}
     return {
         "profiles": profiles,
@@ -45,11 +45,6 @@ def build(reports: Sequence[ModelReport], class_names: Sequence[str]) -> dict:
         "per_class": per_class_f1(ranked, names),
         "shared_mistakes": shared_mistakes(ranked),
     }
-
-
-def rank(reports: Sequence[ModelReport]) -> list[ModelReport]:
-    """Best mean test accuracy first; equal means in model-name order, so the order is stable."""
-    return sorted(reports, key=lambda r: (-r.test["accuracy"][0], r.model))
 
 
 def terms(report: ModelReport) -> dict:

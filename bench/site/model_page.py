@@ -8,10 +8,13 @@ from collections import Counter
 import numpy as np
 
 from bench import data, metrics
+from bench.analysis import statistics
+from bench.analysis.analyse import ModelAnalysis
+from bench.analysis.calibration import Calibration
 from bench.analysis.report import ModelReport
 from bench.errors import BenchError
 from bench.records import FoldRecord
-from bench.site import calibration, content, figures, significance, urls
+from bench.site import content, figures, urls
 from bench.site.jobs import FigureJob
 from bench.site.pages import num, pct
 
@@ -25,16 +28,16 @@ CONFUSED_PAIRS_SHOWN = 5
 
 
 def model_context(
-    report: ModelReport, page: content.Page, dataset: data.FashionMNIST
+    analysed: ModelAnalysis, page: content.Page, dataset: data.FashionMNIST
 ) -> tuple[dict, list[FigureJob]]:
     """Values for model.html, and the jobs that draw the figures it shows."""
+    report, calibrated = analysed.report, analysed.calibration
     names = dataset.class_names
     histories = [record.history for record in report.folds]
     confusion = report.ensemble["confusion"]
     wrong = misclassified(report, dataset)
     fold_accuracies = [scores["accuracy"] for scores in report.fold_test]
     subject = f"test images, ensemble of {report.folds_done} fold models"
-    calibrated = calibration.calibrate(report)
     # name -> (file, drawing, alt text)
     planned = {
         "confusion": (
@@ -59,7 +62,7 @@ def model_context(
                 calibrated.ensemble_bins,
                 calibrated.ensemble_bins_scaled,
             ),
-            calibration.describe(calibrated, report.test_images),
+            reliability_alt(calibrated, report.test_images),
         ),
     }
     if wrong["count"]:
@@ -74,7 +77,7 @@ def model_context(
     values = {
         "blocks": content.place_blocks(page, MODEL_BLOCKS),
         "model": {
-            **summary_row(report),
+            **summary_row(analysed),
             "layers": report.folds[0].architecture or [],
             "epochs": report.folds[0].epochs,
             "batch_size": report.folds[0].batch_size,
@@ -86,7 +89,7 @@ def model_context(
                     report.folds, report.fold_test, report.fold_held_out, strict=True
                 )
             ],
-            "calibration": calibration.summary(
+            "calibration": calibration_table(
                 calibrated, [record.fold + 1 for record in report.folds]
             ),
             "misclassified_count": wrong["count"],
@@ -104,9 +107,10 @@ def model_href(r: ModelReport) -> str:
     return urls.model_page(r.model)
 
 
-def summary_row(r: ModelReport) -> dict:
+def summary_row(analysed: ModelAnalysis) -> dict:
     """One model's line of the results table (and of results.csv), with 95% intervals for the
     mean fold accuracy and the ensemble accuracy."""
+    r, intervals = analysed.report, analysed.intervals
     return {
         "name": r.model,
         "display_name": r.display_name,
@@ -124,7 +128,8 @@ def summary_row(r: ModelReport) -> dict:
         "keras_recall": r.test["keras2021_recall"],
         "held_out_accuracy": r.cv["accuracy"],
         "ensemble_accuracy": r.ensemble["accuracy"],
-        **significance.model_intervals(r),
+        "accuracy_ci": intervals.accuracy,
+        "ensemble_accuracy_ci": intervals.ensemble_accuracy,
         "parameters": r.parameters,
         "train_seconds": r.train_seconds,
         "images_per_second": r.images_per_second,
@@ -215,3 +220,43 @@ def fold_scores_alt(accuracies: list[float], ensemble: float) -> str:
         f"{pct(min(accuracies))} to {pct(max(accuracies))}, beside the ensemble of "
         f"all of them at {pct(ensemble)}."
     )
+
+
+def calibration_table(calibration: Calibration, fold_numbers: list[int]) -> dict:
+    """The model page's calibration table, one row per fold model (numbered as on the page),
+    then their mean and the ensemble: raw values, None where not available."""
+    return {
+        "bins": statistics.CALIBRATION_BINS,
+        "folds_without_temperature": len(calibration.temperatures)
+        - calibration.folds_with_temperature,
+        "folds": [
+            {"fold": number, "temperature": temperature, "before": before, "after": after}
+            for number, temperature, before, after in zip(
+                fold_numbers,
+                calibration.temperatures,
+                calibration.fold_ece,
+                calibration.fold_ece_scaled,
+                strict=True,
+            )
+        ],
+        "fold_mean": {
+            "before": calibration.mean_fold_ece,
+            "after": calibration.mean_fold_ece_scaled,
+        },
+        "ensemble": {
+            "before": calibration.ensemble_ece,
+            "after": calibration.ensemble_ece_scaled,
+        },
+    }
+
+
+def reliability_alt(calibration: Calibration, test_images: int) -> str:
+    """One-sentence alt text of the reliability diagram."""
+    text = (
+        f"Reliability diagram of the fold ensemble on {num(test_images)} test images: accuracy "
+        f"against confidence in {statistics.CALIBRATION_BINS} bins, expected calibration error "
+        f"{pct(calibration.ensemble_ece)} as trained"
+    )
+    if calibration.ensemble_ece_scaled is None:
+        return text + "; no temperature-scaled curve, as some folds stored no held-out scores."
+    return f"{text} and {pct(calibration.ensemble_ece_scaled)} after temperature scaling."

@@ -16,7 +16,6 @@ import numpy as np
 
 from bench.analysis import statistics
 from bench.analysis.report import ModelReport
-from bench.site.pages import num, pct
 
 
 @dataclass(frozen=True)
@@ -87,43 +86,3 @@ def calibrate(report: ModelReport) -> Calibration:
             else statistics.reliability_bins(ensemble_scaled, labels)
         ),
     )
-
-
-def summary(calibration: Calibration, fold_numbers: list[int]) -> dict:
-    """The model page's calibration table, one row per fold model (numbered as on the page),
-    then their mean and the ensemble: raw values, None where not available."""
-    return {
-        "bins": statistics.CALIBRATION_BINS,
-        "folds_without_temperature": len(calibration.temperatures)
-        - calibration.folds_with_temperature,
-        "folds": [
-            {"fold": number, "temperature": temperature, "before": before, "after": after}
-            for number, temperature, before, after in zip(
-                fold_numbers,
-                calibration.temperatures,
-                calibration.fold_ece,
-                calibration.fold_ece_scaled,
-                strict=True,
-            )
-        ],
-        "fold_mean": {
-            "before": calibration.mean_fold_ece,
-            "after": calibration.mean_fold_ece_scaled,
-        },
-        "ensemble": {
-            "before": calibration.ensemble_ece,
-            "after": calibration.ensemble_ece_scaled,
-        },
-    }
-
-
-def describe(calibration: Calibration, test_images: int) -> str:
-    """One-sentence alt text of the reliability diagram."""
-    text = (
-        f"Reliability diagram of the fold ensemble on {num(test_images)} test images: accuracy "
-        f"against confidence in {statistics.CALIBRATION_BINS} bins, expected calibration error "
-        f"{pct(calibration.ensemble_ece)} as trained"
-    )
-    if calibration.ensemble_ece_scaled is None:
-        return text + "; no temperature-scaled curve, as some folds stored no held-out scores."
-    return f"{text} and {pct(calibration.ensemble_ece_scaled)} after temperature scaling."

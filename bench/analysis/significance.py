@@ -64,18 +64,26 @@ def fold_accuracies(report: ModelReport) -> dict[int, float]:
     }
 
 
-def model_intervals(report: ModelReport) -> dict:
+@dataclass(frozen=True)
+class Intervals:
+    """A model's 95% intervals, as fractions."""
+
+    accuracy: tuple[float, float] | None  # mean fold accuracy; None with one fold
+    ensemble_accuracy: tuple[float, float]
+
+
+def model_intervals(report: ModelReport) -> Intervals:
     """95% intervals: the corrected t-interval of the mean fold accuracy, cut to [0, 1] (None
     with one fold), and the exact binomial interval of the ensemble's accuracy."""
     n_train, n_test = fold_sizes(report)
     interval = statistics.corrected_t_interval(
         list(fold_accuracies(report).values()), n_train, n_test
     )
-    return {
+    return Intervals(
         # With few folds the t-interval can pass 0 or 1; an accuracy cannot.
-        "accuracy_ci": None if interval is None else (max(interval[0], 0.0), min(interval[1], 1.0)),
-        "ensemble_accuracy_ci": statistics.accuracy_interval(ensemble_correct(report)),
-    }
+        accuracy=None if interval is None else (max(interval[0], 0.0), min(interval[1], 1.0)),
+        ensemble_accuracy=statistics.accuracy_interval(ensemble_correct(report)),
+    )
 
 
 def same_test_images(a: ModelReport, b: ModelReport) -> bool:

@@ -1,4 +1,5 @@
-"""Calibration on the model pages: temperatures from held-out folds only, ECE before and after."""
+"""Calibration (bench.analysis.calibration) and its table on the model pages: temperatures
+from held-out folds only, ECE before and after."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import numpy as np
 import pytest
 from scipy import optimize, special
 
-from bench.analysis import report, statistics
-from bench.site import calibration
+from bench.analysis import calibration, report, statistics
+from bench.site import model_page
 from tests.site_fixtures import write_results
 
 
@@ -63,10 +64,10 @@ def test_folds_without_held_out_probabilities_are_not_available(lenet):
     assert found.fold_ece_scaled[1] is not None
     assert found.ensemble_ece_scaled is None and found.ensemble_bins_scaled is None
     assert found.mean_fold_ece_scaled is None
-    table = calibration.summary(found, [1, 2, 3])
+    table = model_page.calibration_table(found, [1, 2, 3])
     assert table["folds_without_temperature"] == 1
     assert table["folds"][0] == {
         "fold": 1, "temperature": None, "before": found.fold_ece[0], "after": None,
     }  # fmt: skip
     assert table["ensemble"] == {"before": found.ensemble_ece, "after": None}
-    assert "no temperature-scaled curve" in calibration.describe(found, 50)
+    assert "no temperature-scaled curve" in model_page.reliability_alt(found, 50)

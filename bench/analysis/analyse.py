@@ -1,0 +1,60 @@
+"""The analysis of a results folder, computed once into typed values before any page is built.
+
+Every model's report ranked, with its intervals and calibration, and the tests of every pair of
+models. The site reads these values and formats them; it computes no statistic of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bench.analysis import calibration, significance
+from bench.analysis.report import ModelReport
+
+
+@dataclass(frozen=True)
+class ModelAnalysis:
+    """One model: its report (folds, scores, ensemble) and what the analysis made of it."""
+
+    report: ModelReport
+    intervals: significance.Intervals
+    calibration: calibration.Calibration
+
+    @property
+    def model(self) -> str:
+        return self.report.model
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Every model, best mean test accuracy first, and the tests of every pair."""
+
+    models: tuple[ModelAnalysis, ...]
+    pairwise: tuple[significance.PairTest, ...]
+
+    @property
+    def reports(self) -> tuple[ModelReport, ...]:
+        return tuple(m.report for m in self.models)
+
+    def of(self, model: str) -> ModelAnalysis:
+        """The analysis of ``model`` (a programming error when it is not in the results)."""
+        return next(m for m in self.models if m.model == model)
+
+
+def rank(reports: Iterable[ModelReport]) -> list[ModelReport]:
+    """Best mean test accuracy first; equal means in model-name order, so the order is stable."""
+    return sorted(reports, key=lambda r: (-r.test["accuracy"][0], r.model))
+
+
+def analyse(reports: Iterable[ModelReport]) -> Analysis:
+    """Rank the reports, then compute each model's intervals and calibration and every pair's
+    tests (``significance.pairwise``)."""
+    ranked = rank(reports)
+    return Analysis(
+        models=tuple(
+            ModelAnalysis(r, significance.model_intervals(r), calibration.calibrate(r))
+            for r in ranked
+        ),
+        pairwise=tuple(significance.pairwise(ranked)),
+    )
