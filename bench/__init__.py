@@ -15,9 +15,11 @@ The folders are the pipeline; data flows down this list and no module imports a 
   fold keys (``planning``, ``fold_key``), the time budget (``budget``), one fold's fit
   (``training``), the run itself (``engine``, ``workflow``), Ray (``ray_executor``) and run
   provenance (``environment``);
-- ``bench/analysis/``: intervals and tests (``statistics``) and the per-model reports over
-  stored folds (``report``);
-- ``bench/site/``: gather results and content into a context, then write figures and pages;
+- ``bench/analysis/``: the per-model reports over stored folds (``report``), intervals and
+  tests (``statistics``, ``significance``), calibration (``calibration``), all computed once
+  into typed values by ``analyse`` before the site is gathered;
+- ``bench/site/``: gather the analysis, content and dataset into page contexts, then write
+  figures and pages (it formats, and computes no statistic);
 - ``bench/cli/``: the typer commands and what they show on the terminal (``console``,
   ``progress``).
 """
