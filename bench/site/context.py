@@ -133,7 +133,7 @@ def gather(
                 shown=[r],
                 title=meta["title"],
                 description=meta["summary"],
-                root="../",
+                root=urls.root_of(model_href(r)),
                 **values,
             )
         )

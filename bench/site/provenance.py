@@ -10,6 +10,7 @@ from bench.analysis import statistics
 from bench.analysis.report import ModelReport
 from bench.errors import BenchError
 from bench.records import FoldRecord, RunManifest
+from bench.site import urls
 from bench.site.downloads import CSV_PATH, DATA_DIR
 from bench.site.jobs import Download
 from bench.site.model_page import model_href
@@ -47,7 +48,7 @@ def run_row(manifest: RunManifest, published: set[str]) -> dict:
     environment = manifest.environment
     dataset = manifest.dataset
     git = manifest.git
-    manifest_path = f"{DATA_DIR}/runs/{manifest.run_id}.json"
+    manifest_path = urls.run_manifest(manifest.run_id)
     return {
         "run_id": manifest.run_id,
         "profile": manifest.profile,

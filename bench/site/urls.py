@@ -19,10 +19,23 @@ DATASET_EXAMPLES = "figures/dataset-examples.png"
 DATASET_GRID = "figures/dataset-grid.png"
 CLASS_BALANCE = "figures/class-balance.svg"
 SHARED_MISTAKES = "figures/shared-mistakes.png"
+RUNS_DATA = f"{RESULTS_DATA}/runs"  # the published run manifests
+RESULTS_SECTION = f"{INDEX}#results"  # the results table on the write-up
+METHODS_SECTION = f"{REPRODUCIBILITY}#methods"
 
 
 def model_page(model: str) -> str:
     return f"models/{model}.html"
+
+
+def run_manifest(run_id: str) -> str:
+    return f"{RUNS_DATA}/{run_id}.json"
+
+
+def root_of(path: str) -> str:
+    """The way back to the site root from the page at ``path``: "" at the top, "../" one
+    folder down (``models/lenet5.html``), and so on."""
+    return "../" * path.count("/")
 
 
 def model_figure(model: str, name: str) -> str:
@@ -39,4 +52,6 @@ def for_templates() -> dict[str, str]:
         "style": STYLE,
         "favicon": FAVICON,
         "csv": CSV,
+        "results": RESULTS_SECTION,
+        "methods": METHODS_SECTION,
     }
