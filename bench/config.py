@@ -15,10 +15,13 @@ from bench.errors import BenchError
 from bench.models import ModelSpec, UnknownModelError, get_model
 from bench.recipes import Augmentation, Plan, Recipe
 
-__all__ = ["PROFILES", "STRATEGIES", "Augmentation", "Plan", "Recipe", "RunConfig",
-           "build_config", "profile_plan", "resolve_profile"]  # fmt: skip
+__all__ = ["AUTO", "FULL", "PROFILES", "QUICK", "SMOKE", "STRATEGIES", "Augmentation", "Plan",
+           "Recipe", "RunConfig", "build_config", "check_overrides", "check_profile",
+           "model_spec", "profile_plan", "resolve_profile"]  # fmt: skip
 
-PROFILES = ("smoke", "quick", "full")
+SMOKE, QUICK, FULL = "smoke", "quick", "full"
+PROFILES = (SMOKE, QUICK, FULL)  # fewest images first
+AUTO = "auto"  # not a profile: the command line's "full with a GPU, else quick"
 STRATEGIES = ("default", "mirrored")
 
 
@@ -77,21 +80,11 @@ def build_config(
     strategy: str = "default",
 ) -> RunConfig:
     """A profile's plans for ``models`` with the command-line overrides applied."""
-    if profile not in PROFILES:
-        raise BenchError(f"--profile {profile!r}: choose from {', '.join(PROFILES)} or auto")
-    if strategy not in STRATEGIES:
-        raise BenchError(f"--strategy {strategy!r}: choose from {', '.join(STRATEGIES)}")
-    for option, value, lowest in (("--folds", folds, 2), ("--epochs", epochs, 1),
-                                  ("--batch-size", batch_size, 1)):  # fmt: skip
-        if value is not None and value < lowest:
-            raise BenchError(f"{option} {value}: must be at least {lowest}")
+    check_profile(profile)
+    check_overrides(folds=folds, epochs=epochs, batch_size=batch_size, strategy=strategy)
     plans = []
     for model in models:
-        try:
-            spec = get_model(model)
-        except UnknownModelError as error:
-            raise BenchError(f"--model: {error}") from None
-        plan = profile_plan(profile, spec)
+        plan = profile_plan(profile, model_spec(model))
         recipe = replace(
             plan.recipe,
             epochs=epochs or plan.recipe.epochs,
@@ -101,8 +94,34 @@ def build_config(
     return RunConfig(profile=profile, seed=seed, plans=tuple(plans), strategy=strategy)
 
 
+def check_profile(profile: str, *, auto: bool = False) -> None:
+    """A profile name, or (``auto`` True) ``AUTO``, which ``resolve_profile`` turns into one."""
+    if profile not in PROFILES and not (auto and profile == AUTO):
+        raise BenchError(f"--profile {profile!r}: choose from {', '.join(PROFILES)} or {AUTO}")
+
+
+def check_overrides(
+    *, folds: int | None, epochs: int | None, batch_size: int | None, strategy: str
+) -> None:
+    """The overrides ``build_config`` applies, checked without building any plan."""
+    if strategy not in STRATEGIES:
+        raise BenchError(f"--strategy {strategy!r}: choose from {', '.join(STRATEGIES)}")
+    for option, value, lowest in (("--folds", folds, 2), ("--epochs", epochs, 1),
+                                  ("--batch-size", batch_size, 1)):  # fmt: skip
+        if value is not None and value < lowest:
+            raise BenchError(f"{option} {value}: must be at least {lowest}")
+
+
+def model_spec(model: str) -> ModelSpec:
+    """The registry entry of ``model``, or a one-line error listing the choices."""
+    try:
+        return get_model(model)
+    except UnknownModelError as error:
+        raise BenchError(f"--model: {error}") from None
+
+
 def resolve_profile(profile: str, gpu_visible: bool) -> str:
     """``auto`` becomes ``full`` with a GPU and ``quick`` without one."""
-    if profile != "auto":
+    if profile != AUTO:
         return profile
-    return "full" if gpu_visible else "quick"
+    return FULL if gpu_visible else QUICK

@@ -76,10 +76,10 @@ def test_bad_options_are_one_line_errors(synthetic, tmp_path, arguments, message
 def test_ctrl_c_exits_130_with_a_resume_hint(synthetic, tmp_path, monkeypatch):
     directory, _ = synthetic
 
-    def interrupted(options, reporter):
+    def interrupted(request, reporter):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(workflow, "train", interrupted)
+    monkeypatch.setattr(workflow, "run", interrupted)
     result = _train(directory, tmp_path)
     assert result.exit_code == 130
     assert "run the same command to resume" in result.stderr

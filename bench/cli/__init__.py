@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import inspect
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +12,7 @@ import typer
 
 from bench import __version__
 from bench.errors import BenchError
+from bench.train.options import TrainOptions
 
 app = typer.Typer(
     help="Train classic image classifiers on Fashion-MNIST and publish the results as a site.",
@@ -149,6 +152,54 @@ CpusPerFoldOption = Annotated[
     ),
 ]
 
+# The command-line option of every TrainOptions field that `bench train` and `bench build-site`
+# take; the defaults are the dataclass's own.
+TRAIN_OPTIONS = {
+    "models": ModelOption, "profile": ProfileOption, "folds": FoldsOption, "epochs": EpochsOption,
+    "batch_size": BatchSizeOption, "seed": SeedOption, "data_dir": DataDirOption,
+    "results_dir": ResultsDirOption, "fresh": FreshOption, "shard": ShardOption,
+    "strategy": StrategyOption, "precision": PrecisionOption, "time_budget": TimeBudgetOption,
+    "executor": ExecutorOption, "ray_address": RayAddressOption,
+    "gpus_per_fold": GpusPerFoldOption, "cpus_per_fold": CpusPerFoldOption,
+}  # fmt: skip
+SITE_DIR = Path("public")  # where the site is written and served from
+
+
+def train_options(**fixed):
+    """Make ``command(options: TrainOptions, ...)`` a typer command that takes one option per
+    ``TRAIN_OPTIONS`` field, defaulted from ``TrainOptions``, followed by its own parameters;
+    ``fixed`` sets the fields that are not options. Every field is one or the other."""
+    fields = dataclasses.fields(TrainOptions)
+    unplaced = {f.name for f in fields} - TRAIN_OPTIONS.keys() - fixed.keys()
+    if unplaced:
+        raise TypeError(f"TrainOptions fields with no option and no fixed value: {unplaced}")
+
+    def decorate(command):
+        own = list(inspect.signature(command, eval_str=True).parameters.values())[1:]
+        parameters = [
+            inspect.Parameter(
+                f.name, inspect.Parameter.KEYWORD_ONLY, annotation=TRAIN_OPTIONS[f.name],
+                # --model, repeatable, is None when not given (its field's default is ())
+                default=None if f.name == "models" else f.default,
+            )
+            for f in fields
+            if f.name in TRAIN_OPTIONS
+        ]  # fmt: skip
+        parameters += [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+
+        @functools.wraps(command)
+        def wrapper(**values):
+            chosen = {name: values.pop(name) for name in TRAIN_OPTIONS}
+            chosen["models"] = tuple(chosen["models"] or ())
+            return command(TrainOptions(**chosen, **fixed), **values)
+
+        del wrapper.__wrapped__  # typer reads the signature below, not the command's
+        wrapper.__signature__ = inspect.Signature(parameters)
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        return wrapper
+
+    return decorate
+
 
 def user_errors(command):
     """Show a BenchError as one line on stderr with exit status 1, never as a traceback."""
@@ -218,44 +269,17 @@ def models_command() -> None:
 
 @app.command("train")
 @user_errors
-def train_command(
-    model: ModelOption = None,
-    profile: ProfileOption = "auto",
-    folds: FoldsOption = None,
-    epochs: EpochsOption = None,
-    batch_size: BatchSizeOption = None,
-    seed: SeedOption = 0,
-    data_dir: DataDirOption = None,
-    results_dir: ResultsDirOption = Path("results"),
-    fresh: FreshOption = False,
-    shard: ShardOption = "0/1",
-    strategy: StrategyOption = "default",
-    precision: PrecisionOption = "auto",
-    time_budget: TimeBudgetOption = None,
-    quiet: QuietOption = False,
-    executor: ExecutorOption = "local",
-    ray_address: RayAddressOption = None,
-    gpus_per_fold: GpusPerFoldOption = None,
-    cpus_per_fold: CpusPerFoldOption = None,
-) -> None:
+@train_options(skip_shown_from_fuller=False)
+def train_command(options: TrainOptions, quiet: QuietOption = False) -> None:
     """Cross-validate models on Fashion-MNIST and store every fold under the results directory."""
-    from bench.train.options import TrainOptions
-
-    options = TrainOptions(
-        models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
-        batch_size=batch_size, seed=seed, data_dir=data_dir, results_dir=results_dir,
-        fresh=fresh, shard=shard, strategy=strategy, precision=precision,
-        time_budget=time_budget, executor=executor, ray_address=ray_address,
-        gpus_per_fold=gpus_per_fold, cpus_per_fold=cpus_per_fold,
-    )  # fmt: skip
     run_training(options, quiet=quiet)
 
 
 @app.command("render")
 @user_errors
 def render_command(
-    results_dir: ResultsDirOption = Path("results"),
-    out: OutOption = Path("public"),
+    results_dir: ResultsDirOption = TrainOptions.results_dir,
+    out: OutOption = SITE_DIR,
     base_url: BaseUrlOption = None,
     data_dir: DataDirOption = None,
     content_dir: ContentDirOption = None,
@@ -266,26 +290,11 @@ def render_command(
 
 @app.command("build-site")
 @user_errors
+@train_options(skip_shown_from_fuller=True)
 def build_site_command(
-    model: ModelOption = None,
-    profile: ProfileOption = "auto",
-    folds: FoldsOption = None,
-    epochs: EpochsOption = None,
-    batch_size: BatchSizeOption = None,
-    seed: SeedOption = 0,
-    fresh: FreshOption = False,
-    shard: ShardOption = "0/1",
-    strategy: StrategyOption = "default",
-    precision: PrecisionOption = "auto",
-    time_budget: TimeBudgetOption = None,
+    options: TrainOptions,
     quiet: QuietOption = False,
-    executor: ExecutorOption = "local",
-    ray_address: RayAddressOption = None,
-    gpus_per_fold: GpusPerFoldOption = None,
-    cpus_per_fold: CpusPerFoldOption = None,
-    data_dir: DataDirOption = None,
-    results_dir: ResultsDirOption = Path("results"),
-    out: OutOption = Path("public"),
+    out: OutOption = SITE_DIR,
     base_url: BaseUrlOption = None,
     content_dir: ContentDirOption = None,
 ) -> None:
@@ -296,23 +305,15 @@ def build_site_command(
     from bench.site.output import check_target
 
     check_target(out)  # refuse a bad --out before hours of training, not after
-    from bench.train.options import TrainOptions
-
-    options = TrainOptions(
-        models=tuple(model or ()), profile=profile, folds=folds, epochs=epochs,
-        batch_size=batch_size, seed=seed, data_dir=data_dir, results_dir=results_dir,
-        fresh=fresh, shard=shard, strategy=strategy, precision=precision,
-        time_budget=time_budget, skip_shown_from_fuller=True, executor=executor,
-        ray_address=ray_address, gpus_per_fold=gpus_per_fold, cpus_per_fold=cpus_per_fold,
-    )  # fmt: skip
     run_training(options, quiet=quiet)
-    _render(results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir)
+    _render(options.results_dir, out, base_url=base_url, data_dir=options.data_dir,
+            content_dir=content_dir)  # fmt: skip
 
 
 @app.command("serve")
 @user_errors
 def serve_command(
-    out: Annotated[Path, typer.Option("--out", help="The built site to serve.")] = Path("public"),
+    out: Annotated[Path, typer.Option("--out", help="The built site to serve.")] = SITE_DIR,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8000,
 ) -> None:
     """Serve the built site on http://127.0.0.1 until Ctrl-C."""
@@ -335,19 +336,19 @@ def _render(results_dir: Path, out: Path, **options) -> None:
     typer.echo(f"site written to {site}; preview it with `bench serve --out {out}`")
 
 
-def run_training(options, *, quiet: bool) -> None:
+def run_training(options: TrainOptions, *, quiet: bool) -> None:
     """Train with a progress display, then print the results table; Ctrl-C exits with 130."""
-    from bench.train.options import check
+    from bench.train.options import parse
 
-    check(options)  # before Keras and TensorFlow are imported: a typo is answered at once
+    request = parse(options)  # before Keras and TensorFlow are imported: a typo is answered at once
     _import_keras_stack()
     from bench.analysis import report
     from bench.cli.console import console, make_reporter, print_reports
     from bench.train import workflow
 
-    reporter = make_reporter(quiet, parallel=options.executor == "ray")
+    reporter = make_reporter(quiet, parallel=request.ray is not None)
     try:
-        outcome = workflow.train(options, reporter)
+        outcome = workflow.run(request, reporter)
     except KeyboardInterrupt:
         reporter.close()
         typer.echo(

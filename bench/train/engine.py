@@ -26,10 +26,10 @@ from typing import Protocol
 
 from bench import data as data_module
 from bench import results
-from bench.config import RunConfig
+from bench.config import RunConfig, model_spec
 from bench.data import FashionMNIST
 from bench.errors import BenchError
-from bench.models import UnknownModelError, get_model
+from bench.models import get_model
 from bench.paths import PROJECT_ROOT
 from bench.recipes import Recipe
 from bench.records import FitResult, FoldRecord, RunManifest
@@ -91,7 +91,7 @@ def run(
     executor: FoldExecutor | None = None,
 ) -> RunOutcome:
     """Train every fold of ``config`` that is missing from ``results_dir``; see the module doc."""
-    specs = _specs(config.models)
+    specs = [model_spec(name) for name in config.models]
     started = results.now()
     outcome = RunOutcome(run_id=f"{started[:19].replace(':', '')}-{secrets.token_hex(3)}")
     # Phase 1: check everything (fold counts, stored files) without changing anything.
@@ -322,10 +322,3 @@ def _fold_record(
         backend=device.backend,
         strategy=config.strategy,
     )
-
-
-def _specs(models: tuple[str, ...]):
-    try:
-        return [get_model(name) for name in models]
-    except UnknownModelError as error:
-        raise BenchError(f"--model: {error}") from None

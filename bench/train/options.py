@@ -1,5 +1,9 @@
-"""The options of `bench train` (and of `bench build-site`'s training step), checked before
-Keras or TensorFlow is imported, so that a typo is answered at once, not after seconds of start-up.
+"""The options of `bench train` (and of `bench build-site`'s training step), and their checking.
+
+``TrainOptions`` holds the options as given, each default written once: the command line builds
+its options from these fields (``bench.cli``). ``parse`` checks them all and turns their text
+into values before Keras or TensorFlow is imported, so that a typo is answered at once, not
+after seconds of start-up; the run (``bench.train.workflow``) then only reads the result.
 """
 
 from __future__ import annotations
@@ -8,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import config
-from bench.data import protocol
 from bench.errors import BenchError
-from bench.train import budget, devices
+from bench.train.ray_executor import RaySettings, require_ray
 
 EXECUTORS = ("local", "ray")
 
@@ -19,8 +22,8 @@ EXECUTORS = ("local", "ray")
 class TrainOptions:
     """The options of `bench train` (and of `bench build-site`'s training step)."""
 
-    models: tuple[str, ...] = ()
-    profile: str = "auto"
+    models: tuple[str, ...] = ()  # (): the default set
+    profile: str = config.AUTO
     folds: int | None = None
     epochs: int | None = None
     batch_size: int | None = None
@@ -40,22 +43,41 @@ class TrainOptions:
     cpus_per_fold: str | None = None  # None: one CPU per fold
 
 
-def check(options: TrainOptions) -> None:
-    """Raise a one-line ``BenchError`` for the first bad option; imports no framework."""
-    protocol.parse_shard(options.shard)
+@dataclass(frozen=True)
+class RunRequest:
+    """A run as asked for: the options, every one checked, with the text of ``--shard``,
+    ``--time-budget`` and the Ray options parsed into values."""
+
+    options: TrainOptions
+    shard: tuple[int, int]  # (I, N): train the folds with index % N == I
+    time_budget_seconds: float | None  # None: no budget
+    ray: RaySettings | None  # None: the local executor
+
+
+def parse(options: TrainOptions) -> RunRequest:
+    """Check every option, raising a one-line ``BenchError`` for the first bad one; imports no
+    framework. The profile stays as given: ``auto`` is resolved on the device (workflow)."""
+    # Imported here: scikit-learn (under protocol) takes seconds, and the command line imports
+    # this module at start-up for TrainOptions.
+    from bench.data import protocol
+    from bench.train import budget, devices
+
+    shard = protocol.parse_shard(options.shard)
+    seconds = None
     if options.time_budget is not None:
-        budget.parse_duration(options.time_budget)
+        seconds = budget.parse_duration(options.time_budget)
     devices.check_precision(options.precision)
-    profile = "quick" if options.profile == "auto" else options.profile
-    config.build_config(
-        profile, options.models, seed=options.seed, folds=options.folds, epochs=options.epochs,
-        batch_size=options.batch_size, strategy=options.strategy,
-    )  # fmt: skip
-    check_executor(options)
+    config.check_profile(options.profile, auto=True)
+    config.check_overrides(folds=options.folds, epochs=options.epochs,
+                           batch_size=options.batch_size, strategy=options.strategy)  # fmt: skip
+    for model in options.models:
+        config.model_spec(model)
+    return RunRequest(options, shard, seconds, ray_settings(options))
 
 
-def check_executor(options: TrainOptions) -> None:
-    """``--executor`` and the options that only Ray reads; Ray itself must be installed."""
+def ray_settings(options: TrainOptions) -> RaySettings | None:
+    """``--executor`` and the options that only Ray reads (None: the local executor); Ray
+    itself must be installed."""
     if options.executor not in EXECUTORS:
         raise BenchError(f"--executor {options.executor!r}: choose from {', '.join(EXECUTORS)}")
     ray_only = {"--ray-address": options.ray_address, "--gpus-per-fold": options.gpus_per_fold,
@@ -63,16 +85,18 @@ def check_executor(options: TrainOptions) -> None:
     for option, value in ray_only.items():
         if value is not None and options.executor != "ray":
             raise BenchError(f"{option} applies to Ray folds; add --executor ray")
-    for option, value in (("--gpus-per-fold", options.gpus_per_fold),
-                          ("--cpus-per-fold", options.cpus_per_fold)):  # fmt: skip
-        if value is not None:
-            per_fold(value, option)
+    amounts = {
+        name: per_fold(value, option)
+        for name, option, value in (("gpus_per_fold", "--gpus-per-fold", options.gpus_per_fold),
+                                    ("cpus_per_fold", "--cpus-per-fold", options.cpus_per_fold))
+        if value is not None
+    }  # fmt: skip
     if options.ray_address is not None and not options.ray_address.strip():
         raise BenchError("--ray-address '': give HOST:PORT of the head node, or leave it out")
-    if options.executor == "ray":
-        from bench.train import ray_executor
-
-        ray_executor.require_ray()
+    if options.executor != "ray":
+        return None
+    require_ray()
+    return RaySettings(address=options.ray_address, **amounts)  # the rest: RaySettings' defaults
 
 
 def per_fold(text: str, option: str) -> float:

@@ -11,63 +11,65 @@ from pathlib import Path
 
 from bench import config as config_module
 from bench import data, results
-from bench.data import protocol
 from bench.models import default_model_names
 from bench.train import budget, engine
-from bench.train.options import TrainOptions
+from bench.train.options import RunRequest, TrainOptions, parse
+from bench.train.ray_executor import RaySettings
 
-__all__ = ["TrainOptions", "train"]
+__all__ = ["RunRequest", "TrainOptions", "run", "train"]
 
 
 def train(options: TrainOptions, reporter: engine.RunReporter) -> engine.RunOutcome:
+    """Check ``options`` (``bench.train.options.parse``), then ``run`` them."""
+    return run(parse(options), reporter)
+
+
+def run(request: RunRequest, reporter: engine.RunReporter) -> engine.RunOutcome:
     """Resolve the profile on the detected device, then run the protocol (bench.train.engine)."""
-    shard = protocol.parse_shard(options.shard)
-    seconds = budget.parse_duration(options.time_budget) if options.time_budget else None
+    seconds = request.time_budget_seconds
     time_budget = budget.Budget(seconds) if seconds else None  # the clock starts now
-    with open_executor(options) as executor:
-        return _train(options, reporter, executor, shard, time_budget)
+    with open_executor(request.ray) as executor:
+        return _run(request, reporter, executor, time_budget)
 
 
 @contextlib.contextmanager
-def open_executor(options: TrainOptions) -> Iterator[engine.FoldExecutor]:
-    """The executor ``--executor`` names; Ray is connected (or started) for the whole run."""
-    if options.executor != "ray":
+def open_executor(ray: RaySettings | None) -> Iterator[engine.FoldExecutor]:
+    """Local folds (``ray`` None), or Ray connected (or started) for the whole run."""
+    if ray is None:
         yield engine.LocalExecutor()
         return
     from bench.train import ray_executor
-    from bench.train.options import per_fold
 
-    settings = ray_executor.RaySettings(
-        address=options.ray_address,
-        gpus_per_fold=per_fold(options.gpus_per_fold, "--gpus-per-fold")
-        if options.gpus_per_fold is not None else None,
-        cpus_per_fold=per_fold(options.cpus_per_fold, "--cpus-per-fold")
-        if options.cpus_per_fold is not None else 1.0,
-    )  # fmt: skip
-    with ray_executor.RayExecutor(settings) as executor:
+    with ray_executor.RayExecutor(ray) as executor:
         yield executor
 
 
-def _train(options, reporter, executor, shard, time_budget) -> engine.RunOutcome:
+def _run(
+    request: RunRequest,
+    reporter: engine.RunReporter,
+    executor: engine.FoldExecutor,
+    time_budget: budget.Budget | None,
+) -> engine.RunOutcome:
+    options = request.options
     device = executor.detect_device(options.precision)
     profile = config_module.resolve_profile(options.profile, bool(device.gpus))
-    if options.profile == "auto":
+    if options.profile == config_module.AUTO:
         where = f"GPU ({', '.join(device.gpus)})" if device.gpus else "no GPU found"
         reporter.note(f"profile auto -> {profile.upper()}: {where}, backend {device.backend}")
     models = options.models or tuple(default_model_names())
-    overrides = dict(seed=options.seed, folds=options.folds, epochs=options.epochs,
-                     batch_size=options.batch_size, strategy=options.strategy)  # fmt: skip
-    config_module.build_config(profile, models, **overrides)  # every option checked first
     if options.skip_shown_from_fuller:
         models = _without_fuller_results(models, options.results_dir, profile, reporter)
-    run_config = config_module.build_config(profile, models, **overrides)
+    run_config = config_module.build_config(
+        profile, models, seed=options.seed, folds=options.folds, epochs=options.epochs,
+        batch_size=options.batch_size, strategy=options.strategy,
+    )  # fmt: skip
     dataset = data.load_dataset(options.data_dir)
     return engine.run(
         run_config,
         dataset,
         options.results_dir,
         device=device,
-        shard=shard,
+        shard=request.shard,
         fresh=options.fresh,
         reporter=reporter,
         budget=time_budget,
