@@ -35,7 +35,7 @@ def table(results_dir: Path, content_dir: Path) -> str:
     for r in report.load_reports(results_dir):
         mean, std = r.test["accuracy"]
         theirs = reference.get(r.model)
-        comparable = r.profile == "full" and r.test_images == 10_000 and theirs
+        comparable = r.comparable_with_2021 and theirs
         hours = r.train_seconds / 3600
         devices = sorted({record.device or "?" for record in r.folds})
         train_images = sorted({record.train_images for record in r.folds})

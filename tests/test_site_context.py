@@ -130,7 +130,7 @@ def test_comparison_pairs_2021_rows_with_ours(stored):
 def test_comparison_gives_full_profile_differences_with_an_interval(stored):
     results_dir, _, _ = stored
     rows = [
-        {**model_page.summary_row(m), "profile": "full"}
+        {**model_page.summary_row(m), "profile": "full", "comparable_with_2021": True}
         for m in analyse(report.load_reports(results_dir)).models
     ]
     table = context.comparison(content.read_reference(CONTENT), rows)
@@ -140,6 +140,21 @@ def test_comparison_gives_full_profile_differences_with_an_interval(stored):
     assert resnet["accuracy_gain"] == pytest.approx(resnet["ours"]["accuracy"][0] - 0.9111)
     assert resnet["gain_interval"] == pytest.approx((low - 0.9111, high - 0.9111))
     assert low < resnet["ours"]["accuracy"][0] < high
+
+
+@pytest.mark.parametrize(
+    ("profile", "test_images", "comparable"),
+    [("full", 10_000, True), ("full", 9_999, False), ("quick", 10_000, False)],
+)
+def test_comparable_with_2021_needs_the_full_profile_and_the_whole_test_set(
+    stored, profile, test_images, comparable
+):
+    results_dir, _, _ = stored
+    first = report.load_reports(results_dir)[0]
+    shown = dataclasses.replace(first, profile=profile, test_images=test_images)
+    assert shown.comparable_with_2021 is comparable
+    (row,) = [model_page.summary_row(m) for m in analyse([shown]).models]
+    assert row["comparable_with_2021"] is comparable
 
 
 def test_misclassified_are_the_most_confident_mistakes(stored):

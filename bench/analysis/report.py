@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from bench import metrics, results
+from bench.config import FULL
+from bench.data import TEST_IMAGES
 from bench.errors import BenchError
 from bench.records import FoldRecord
 
@@ -56,6 +58,13 @@ class ModelReport:
     @property
     def complete(self) -> bool:
         return self.folds_done == self.folds_planned
+
+    @property
+    def comparable_with_2021(self) -> bool:
+        """Trained and scored as the 2021 write-up's models were: the full profile (all of
+        the training images take part in the folds) and the whole test set. The one
+        definition the site's comparison and the README's results table use."""
+        return self.profile == FULL and self.test_images == TEST_IMAGES
 
 
 def summarize(stored: list[results.StoredFold]) -> ModelReport:

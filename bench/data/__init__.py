@@ -53,15 +53,16 @@ class DataFile:
         return idx.file_bytes(self.kind, self.count)
 
 
+TRAIN_IMAGES, TEST_IMAGES = 60_000, 10_000  # the sizes of Fashion-MNIST's two splits
 # Digests of the decompressed files: ../shared/REFERENCE.md (Zalando's published files).
 FILES = (
-    DataFile("train-images-idx3-ubyte", "train", "images", 60_000,
+    DataFile("train-images-idx3-ubyte", "train", "images", TRAIN_IMAGES,
              "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
-    DataFile("train-labels-idx1-ubyte", "train", "labels", 60_000,
+    DataFile("train-labels-idx1-ubyte", "train", "labels", TRAIN_IMAGES,
              "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
-    DataFile("t10k-images-idx3-ubyte", "test", "images", 10_000,
+    DataFile("t10k-images-idx3-ubyte", "test", "images", TEST_IMAGES,
              "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
-    DataFile("t10k-labels-idx1-ubyte", "test", "labels", 10_000,
+    DataFile("t10k-labels-idx1-ubyte", "test", "labels", TEST_IMAGES,
              "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
 )  # fmt: skip
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from bench import data, results
 from bench.analysis import report
 from bench.analysis.analyse import Analysis
+from bench.config import FULL
 from bench.errors import BenchError
 from bench.records import RunManifest
 from bench.site import (
@@ -33,7 +34,6 @@ from bench.site.model_page import model_href, summary_row
 from bench.site.pages import num
 
 SITE_NAME = "bench · Fashion-MNIST"
-FULL_PROFILE = "full"
 # Where generated blocks go in the write-up: (before|after, heading id, block). A block whose
 # heading is missing goes at the end, so an edited write-up still shows everything.
 INDEX_BLOCKS = (
@@ -168,7 +168,7 @@ def _page(
 
 def preview_of(shown: Sequence[report.ModelReport]) -> dict | None:
     """Which of the shown models come from a preview profile (None when all are full)."""
-    previews = [r for r in shown if r.profile != FULL_PROFILE]
+    previews = [r for r in shown if r.profile != FULL]
     if not previews:
         return None
     return {
@@ -266,15 +266,15 @@ def gallery(dataset: data.FashionMNIST) -> dict:
 def comparison(reference: dict, rows: list[dict]) -> dict:
     """The 2021 table's rows beside our row for the same model (None where we have none).
 
-    Only a full-profile model was trained as the 2021 models were (all training images, the
-    whole test set), so only its difference is given, with the 95% interval of our mean fold
+    Only a model trained as the 2021 models were (``ModelReport.comparable_with_2021``: the full
+    profile, the whole test set) has its difference given, with the 95% interval of our mean fold
     accuracy shifted by their single number; a preview profile's row is marked not comparable.
     """
     ours = {row["name"]: row for row in rows}
     matched = []
     for theirs in reference["rows"]:
         row = ours.get(theirs["model"])
-        comparable = row is not None and row["profile"] == FULL_PROFILE
+        comparable = row is not None and row["comparable_with_2021"]
         interval = row["accuracy_ci"] if comparable else None
         matched.append(
             {

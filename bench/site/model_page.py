@@ -117,6 +117,7 @@ def summary_row(analysed: ModelAnalysis) -> dict:
         "family": r.family,
         "href": model_href(r),
         "profile": r.profile,
+        "comparable_with_2021": r.comparable_with_2021,
         "folds_done": r.folds_done,
         "folds_planned": r.folds_planned,
         "test_images": r.test_images,
