@@ -1,4 +1,7 @@
-"""Findings of the write-up: computed from the reports, worded by the template, on the post."""
+"""Findings of the write-up on the post: named, linked and worded by the site from the analysis.
+
+What the findings are is tested in tests/test_findings.py; these tests render them.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,21 @@ from dataclasses import replace
 import html5lib
 import numpy as np
 import pytest
-from statsmodels.stats.contingency_tables import mcnemar
-from statsmodels.stats.multitest import multipletests
 
-from bench import data, metrics
+from bench import data
 from bench.analysis import report
 from bench.analysis.analyse import analyse, rank
 from bench.site import build, context, findings, pages
 from tests.site_fixtures import install_site_dataset, write_results
+from tests.test_findings import (
+    measured,
+    other_test_images,
+    quick_reports,
+    right_on,
+    scored,
+    shared_class_reports,
+    with_ensemble,
+)
 
 NAMES = data.CLASS_NAMES
 
@@ -22,24 +32,13 @@ NAMES = data.CLASS_NAMES
 @pytest.fixture(scope="module")
 def stored_reports(tmp_path_factory) -> dict[str, report.ModelReport]:
     """Real reports of two quick-profile fixture models (two folds each), by model name."""
-    results_dir = write_results(
-        tmp_path_factory.mktemp("findings") / "results",
-        np.arange(100) % 10,
-        models=("lenet5", "lstm"),
-    )
-    return {r.model: r for r in report.load_reports(results_dir)}
+    return quick_reports(tmp_path_factory.mktemp("findings"), ("lenet5", "lstm"))
 
 
 @pytest.fixture(scope="module")
 def three_fold_reports(tmp_path_factory) -> dict[str, report.ModelReport]:
     """Reports of three quick-profile fixture models with three folds of one split each."""
-    results_dir = write_results(
-        tmp_path_factory.mktemp("three-folds") / "results",
-        np.arange(100) % 10,
-        models=("lenet5", "lstm", "resnet34"),
-        folds=3,
-    )
-    return {r.model: r for r in report.load_reports(results_dir)}
+    return quick_reports(tmp_path_factory.mktemp("three-folds"), ("lenet5", "lstm", "resnet34"), 3)
 
 
 @pytest.fixture
@@ -52,38 +51,9 @@ def lstm(stored_reports):
     return stored_reports["lstm"]
 
 
-def scored(r: report.ModelReport, mean: float, std: float, **changes) -> report.ModelReport:
-    """``r`` with its mean ± std test accuracy replaced (and any other field in ``changes``)."""
-    return replace(r, test={**r.test, "accuracy": (mean, std)}, **changes)
-
-
-def measured(
-    r: report.ModelReport, fold_accuracies: list[float], correct: np.ndarray
-) -> report.ModelReport:
-    """``r`` with its fold models' test accuracies and its ensemble's correctness on the test
-    images replaced, every number derived from them consistent."""
-    labels = r.predictions.labels
-    fold_test = tuple(
-        {**scores, "accuracy": accuracy}
-        for scores, accuracy in zip(r.fold_test, fold_accuracies, strict=True)
-    )
-    return replace(
-        r,
-        test={**r.test, "accuracy": metrics.mean_std(fold_accuracies)},
-        fold_test=fold_test,
-        ensemble={**r.ensemble, "accuracy": float(np.mean(correct))},
-        predictions=replace(r.predictions, predicted=np.where(correct, labels, (labels + 1) % 10)),
-    )
-
-
-def right_on(images: range, total: int = 50) -> np.ndarray:
-    correct = np.zeros(total, dtype=bool)
-    correct[list(images)] = True
-    return correct
-
-
-def with_ensemble(r: report.ModelReport, **ensemble) -> report.ModelReport:
-    return replace(r, ensemble={**r.ensemble, **ensemble})
+def built(reports, names=NAMES) -> dict:
+    """The findings block's values for ``reports``, as the index page gets them."""
+    return findings.build(analyse(reports), names)
 
 
 def render(found: dict) -> str:
@@ -99,41 +69,42 @@ def only_pair(found: dict) -> dict:
     return pair
 
 
-def test_leader_is_the_higher_mean_and_swaps_with_the_results(lenet, lstm):
-    first = findings.build(analyse([scored(lenet, 0.90, 0.002), scored(lstm, 0.88, 0.003)]), NAMES)
+def test_leader_is_linked_and_the_gap_worded(lenet, lstm):
+    first = built([scored(lenet, 0.90, 0.002), scored(lstm, 0.88, 0.003)])
     pair = only_pair(first)
     assert (pair["ahead"]["name"], pair["behind"]["name"]) == ("lenet5", "lstm")
+    assert pair["ahead"]["href"] == "models/lenet5.html"
+    assert pair["ahead"]["display_name"] == "LeNet-5"
     assert pair["gap"] == pytest.approx(0.02) and pair["spread"] == 0.003
     assert pair["verdict"] == "beyond_spread"
     html = render(first)
     assert '>LeNet-5</a> leads <a href="models/lstm.html">LSTM</a> by 2.00 points' in html
     assert "larger than the fold-to-fold spread (0.30 points" in html
 
-    swapped = findings.build(
-        analyse([scored(lenet, 0.88, 0.003), scored(lstm, 0.90, 0.002)]), NAMES
-    )
+    swapped = built([scored(lenet, 0.88, 0.003), scored(lstm, 0.90, 0.002)])
     assert only_pair(swapped)["ahead"]["name"] == "lstm"
     assert '>LSTM</a> leads <a href="models/lenet5.html">LeNet-5</a>' in render(swapped)
 
 
-def test_significance_follows_the_results_and_swaps_with_them(three_fold_reports):
+def test_significance_is_worded_and_swaps_with_the_results(three_fold_reports):
     lenet, lstm = three_fold_reports["lenet5"], three_fold_reports["lstm"]
     strong = ([0.90, 0.91, 0.92], right_on(range(50)))
     weak = ([0.80, 0.80, 0.81], right_on(range(35)))  # 15 images only the strong one gets
-    # McNemar: 15 discordant images, all one way: p = 2 * 0.5**15
-    # t-test: differences 0.10, 0.11, 0.11 over folds of 80 training and 40 held-out images
-    differences = np.array([0.10, 0.11, 0.11])
-    t = differences.mean() / np.sqrt((1 / 3 + 40 / 80) * differences.var(ddof=1))
-    t_p = 1 - t / np.sqrt(2 + t**2)  # two-sided, 2 degrees of freedom
     for leader, other in (("lenet5", "lstm"), ("lstm", "lenet5")):
         results = {leader: strong, other: weak}
-        reports = [measured(lenet, *results["lenet5"]), measured(lstm, *results["lstm"])]
-        found = findings.build(analyse(reports), NAMES)
+        analysis = analyse([measured(lenet, *results["lenet5"]), measured(lstm, *results["lstm"])])
+        found = findings.build(analysis, NAMES)
         pair = only_pair(found)
+        test = analysis.pairwise[0]
         assert (pair["ahead"]["name"], pair["behind"]["name"]) == (leader, other)
-        assert pair["t_test"] == {"folds": 3, "p": pytest.approx(t_p), "verdict": "significant"}
-        assert pair["ensembles"]["p"] == pytest.approx(2 * 0.5**15)
-        assert pair["ensembles"]["verdict"] == "significant"
+        assert pair["t_test"] == {"folds": 3, "p": test.t_test_p_holm, "verdict": "significant"}
+        assert pair["ensembles"] == {
+            "ahead": 1.0,
+            "behind": 0.7,
+            "test_images": 50,
+            "p": test.mcnemar_p_holm,
+            "verdict": "significant",
+        }
         html = render(found)
         names = {"lenet5": "LeNet-5", "lstm": "LSTM"}
         assert f'>{names[leader]}</a> leads <a href="models/{other}.html">' in html
@@ -145,13 +116,13 @@ def test_significance_follows_the_results_and_swaps_with_them(three_fold_reports
         assert "fold-to-fold spread" not in html  # the t-test replaces the rough comparison
 
 
-def test_a_huge_p_value_is_within_the_noise(three_fold_reports):
+def test_a_huge_p_value_is_worded_within_the_noise(three_fold_reports):
     lenet, lstm = three_fold_reports["lenet5"], three_fold_reports["lstm"]
     reports = [
         measured(lenet, [0.90, 0.85, 0.80], right_on(range(0, 40))),
         measured(lstm, [0.80, 0.86, 0.88], right_on(range(1, 41))),  # one image each way
     ]
-    found = findings.build(analyse(reports), NAMES)
+    found = built(reports)
     pair = only_pair(found)
     assert pair["ensembles"]["p"] == 1.0 and pair["ensembles"]["verdict"] == "within_noise"
     assert pair["t_test"]["p"] > 0.5 and pair["t_test"]["verdict"] == "within_noise"
@@ -160,90 +131,75 @@ def test_a_huge_p_value_is_within_the_noise(three_fold_reports):
     assert "the difference is within the noise (McNemar's exact test, Holm-adjusted p = 1)" in html
     (row,) = found["pairwise"]
     assert (row["only_ahead"], row["only_behind"]) == (1, 1) and row["equal_terms"]
+    assert row["mcnemar_verdict"] == "within_noise"
 
 
-def test_pairwise_p_values_are_holm_adjusted_over_all_pairs(three_fold_reports):
+def test_every_pair_has_a_row_of_the_pairwise_table(three_fold_reports):
     ranked = rank(three_fold_reports.values())
-    found = findings.build(analyse(ranked), NAMES)
+    analysis = analyse(ranked)
+    found = findings.build(analysis, NAMES)
     pairs = [(a, b) for i, a in enumerate(ranked) for b in ranked[i + 1 :]]
-    raw = []
-    for a, b in pairs:
-        right_a = a.predictions.predicted == a.predictions.labels
-        right_b = b.predictions.predicted == b.predictions.labels
-        table = [
-            [np.sum(right_a & right_b), np.sum(right_a & ~right_b)],
-            [np.sum(~right_a & right_b), np.sum(~right_a & ~right_b)],
-        ]
-        raw.append(mcnemar(table, exact=True).pvalue)
-    expected = multipletests(raw, method="holm")[1]
     rows = found["pairwise"]
     assert [(r["ahead"]["name"], r["behind"]["name"]) for r in rows] == [
         (a.model, b.model) for a, b in pairs
     ]
-    assert [r["mcnemar_p"] for r in rows] == pytest.approx(expected)
+    assert [r["mcnemar_p"] for r in rows] == [t.mcnemar_p_holm for t in analysis.pairwise]
     assert all(r["t_test"] is not None for r in rows)
     assert render(found).count("over 3 folds") == 3
 
 
-def test_no_tests_across_splits_or_test_images(three_fold_reports):
+def test_no_tests_no_mcnemar_sentence(three_fold_reports):
     lenet, lstm = three_fold_reports["lenet5"], three_fold_reports["lstm"]
     reseeded = replace(lstm, folds=tuple(replace(record, seed=1) for record in lstm.folds))
-    pair = only_pair(findings.build(analyse([lenet, reseeded]), NAMES))
+    pair = only_pair(built([lenet, reseeded]))
     assert pair["t_test"] is None and pair["ensembles"] is not None
     assert pair["verdict"] in ("beyond_spread", "within_spread")
 
-    other_images = replace(
-        lstm, predictions=replace(lstm.predictions, indices=lstm.predictions.indices + 1)
-    )
-    found = findings.build(analyse([lenet, other_images]), NAMES)
+    found = built([lenet, other_test_images(lstm)])
     assert only_pair(found)["ensembles"] is None and found["pairwise"] == []
     assert "McNemar" not in render(found)
 
 
-def test_per_class_f1_table_follows_each_ensemble(lenet, lstm):
+def test_per_class_f1_table_names_the_classes_and_marks_the_best(lenet, lstm):
     f1_lenet = [0.9, 0.8, 0.7, 0.6, 0.5, 0.9, 0.4, 0.9, 0.9, 0.9]
     f1_lstm = [0.8, 0.9, 0.7, 0.5, 0.6, 0.9, 0.3, 0.9, 0.9, 0.9]
     reports = [
         with_ensemble(scored(lenet, 0.9, 0.01), per_class={"f1": f1_lenet}),
         with_ensemble(scored(lstm, 0.8, 0.01), per_class={"f1": f1_lstm}),
     ]
-    table = findings.build(analyse(reports), NAMES)["per_class"]
+    found = built(reports)
+    table = found["per_class"]
     assert [model["name"] for model in table["models"]] == ["lenet5", "lstm"]
     assert [row["name"] for row in table["rows"]] == list(NAMES)
     trouser, pullover = table["rows"][1], table["rows"][2]
     assert trouser["cells"] == [{"f1": 0.8, "best": False}, {"f1": 0.9, "best": True}]
     assert [cell["best"] for cell in pullover["cells"]] == [True, True]  # a tie marks both
-    html = render(findings.build(analyse(reports), NAMES))
     assert (
         '<tr><th scope="row">Trouser</th><td class="num">80.0</td><td class="num strong">90.0</td>'
-        in html
+        in render(found)
     )
 
 
-def test_shared_mistakes_are_the_images_every_ensemble_gets_wrong(three_fold_reports):
+def test_shared_mistakes_are_counted_on_the_post(three_fold_reports):
     lenet, lstm = three_fold_reports["lenet5"], three_fold_reports["lstm"]
     folds = [0.8, 0.8, 0.8]
     reports = [
         measured(lenet, folds, ~right_on(range(0, 10))),  # wrong on images 0-9
         measured(lstm, folds, ~right_on(range(5, 15))),  # wrong on images 5-14
     ]
-    found = findings.build(analyse(reports), NAMES)
-    mistakes = found["shared_mistakes"]
+    analysis = analyse(reports)
+    found = findings.build(analysis, NAMES)
+    mistakes, computed = found["shared_mistakes"], analysis.findings.shared_mistakes
     assert (mistakes["count"], mistakes["test_images"], mistakes["models"]) == (5, 50, 2)
-    labels = lenet.predictions.labels
-    assert sorted(mistakes["indices"].tolist()) == lenet.predictions.indices[5:10].tolist()
-    order = [int(np.flatnonzero(lenet.predictions.indices == i)[0]) for i in mistakes["indices"]]
-    assert mistakes["true"] == labels[order].tolist()
-    assert mistakes["predicted"] == ((labels[order] + 1) % 10).tolist()  # what both chose
+    assert mistakes["indices"] is computed.indices  # the figure job reads them from here
+    assert mistakes["true"] == list(computed.true)
+    assert mistakes["predicted"] == list(computed.predicted)
     assert "5 of the 50 test images (10.0%) are misclassified by every one of the 2" in render(
         found
     )
 
-    other_images = replace(
-        lstm, predictions=replace(lstm.predictions, indices=lstm.predictions.indices + 1)
-    )
-    assert findings.build(analyse([lenet, other_images]), NAMES)["shared_mistakes"] is None
-    assert findings.build(analyse([lenet]), NAMES)["shared_mistakes"] is None
+    assert built([lenet, other_test_images(lstm)])["shared_mistakes"] is None
+    assert built([lenet])["shared_mistakes"] is None
 
 
 @pytest.mark.parametrize(
@@ -255,14 +211,14 @@ def test_shared_mistakes_are_the_images_every_ensemble_gets_wrong(three_fold_rep
         ((0.900, 0.010), (0.900, 0.010), 2, "tied", "have the same mean test accuracy"),
     ],
 )  # fmt: skip
-def test_gap_weighed_against_the_spread(
+def test_gap_against_the_spread_is_worded(
     lenet, lstm, lenet_score, lstm_score, folds_done, verdict, wording
 ):
     reports = [
         scored(lenet, *lenet_score, folds_done=folds_done),
         scored(lstm, *lstm_score, folds_done=folds_done),
     ]
-    found = findings.build(analyse(reports), NAMES)
+    found = built(reports)
     pair = only_pair(found)
     assert pair["verdict"] == verdict
     assert (pair["spread"] is None) == (folds_done == 1)
@@ -274,12 +230,12 @@ def test_gap_weighed_against_the_spread(
     [((6, 0, 7), ("Shirt", "T-shirt/top", 7, 7 / 17)),
      ((9, 7, 8), ("Ankle boot", "Sneaker", 8, 8 / 18))],
 )  # fmt: skip
-def test_largest_confusion_follows_the_matrix(lenet, cell, expected):
+def test_largest_confusion_is_named(lenet, cell, expected):
     true, predicted, count = cell
     confusion = np.diag([10] * 10)
     confusion[true, predicted] = count
     confusion[2, 4] = 1  # a smaller confusion, named second
-    found = findings.build(analyse([with_ensemble(lenet, confusion=confusion.tolist())]), NAMES)
+    found = built([with_ensemble(lenet, confusion=confusion.tolist())])
     largest, second = found["models"][0]["confusions"]
     assert (largest["true"], largest["predicted"], largest["count"]) == expected[:3]
     assert largest["share"] == pytest.approx(expected[3])
@@ -288,9 +244,7 @@ def test_largest_confusion_follows_the_matrix(lenet, cell, expected):
 
 
 def test_no_confusion_is_said_plainly(lenet):
-    found = findings.build(
-        analyse([with_ensemble(lenet, confusion=np.diag([10] * 10).tolist())]), NAMES
-    )
+    found = built([with_ensemble(lenet, confusion=np.diag([10] * 10).tolist())])
     assert found["models"][0]["confusions"] == []
     assert "every test image is classified correctly" in render(found)
 
@@ -304,27 +258,17 @@ def test_no_confusion_is_said_plainly(lenet):
          ["Pullover", "Shirt"]),
     ],
 )  # fmt: skip
-def test_best_and_worst_classes_follow_f1(lenet, f1, best, worst):
+def test_best_and_worst_classes_are_named(lenet, f1, best, worst):
     per_class = {**lenet.ensemble["per_class"], "f1": f1}
-    found = findings.build(analyse([with_ensemble(lenet, per_class=per_class)]), NAMES)
+    found = built([with_ensemble(lenet, per_class=per_class)])
     model = found["models"][0]
     assert model["best"] == {"classes": best, "f1": max(f1)}
     assert model["worst"] == {"classes": worst, "f1": min(f1)}
     assert f"lowest: {' and '.join(worst)} (" in render(found)
 
 
-def test_classes_shared_by_every_model(lenet, lstm):
-    def confused(true, predicted):
-        confusion = np.diag([10] * 10)
-        confusion[true, predicted] = 5
-        return confusion.tolist()
-
-    f1 = [0.9] * 10
-    reports = [
-        with_ensemble(lenet, confusion=confused(6, 0), per_class={"f1": [*f1[:6], 0.5, *f1[7:]]}),
-        with_ensemble(lstm, confusion=confused(4, 6), per_class={"f1": [*f1[:4], 0.5, *f1[5:]]}),
-    ]
-    found = findings.build(analyse(reports), NAMES)
+def test_classes_shared_by_every_model_are_named(lenet, lstm):
+    found = built(shared_class_reports(lenet, lstm))
     assert found["shared"]["confused"] == ["Shirt"]
     assert found["shared"]["worst"] == []
     html = render(found)
@@ -333,9 +277,7 @@ def test_classes_shared_by_every_model(lenet, lstm):
 
 
 def test_mixed_profiles_are_not_ranked_against_each_other(lenet, lstm):
-    found = findings.build(
-        analyse([scored(lenet, 0.90, 0.01), scored(lstm, 0.80, 0.01, profile="full")]), NAMES
-    )
+    found = built([scored(lenet, 0.90, 0.01), scored(lstm, 0.80, 0.01, profile="full")])
     assert found["mixed_profiles"] and found["profiles"] == ["full", "quick"]
     assert [g["terms"]["profile"] for g in found["groups"]] == ["quick", "full"]
     assert all(group["pairs"] == [] for group in found["groups"])
@@ -345,14 +287,21 @@ def test_mixed_profiles_are_not_ranked_against_each_other(lenet, lstm):
 
 def test_other_training_sizes_form_their_own_group(lenet, lstm):
     smaller = replace(lstm, folds=tuple(replace(f, train_images=20) for f in lstm.folds))
-    found = findings.build(analyse([scored(lenet, 0.80, 0.01), scored(smaller, 0.90, 0.01)]), NAMES)
+    found = built([scored(lenet, 0.80, 0.01), scored(smaller, 0.90, 0.01)])
     assert not found["mixed_profiles"]
     assert [g["terms"]["train_images"] for g in found["groups"]] == [20, 80]
-    assert "has no other model on these terms" in render(found)
+    assert found["groups"][0]["terms"] == {
+        "profile": "quick",
+        "train_images": 20,
+        "test_images": 50,
+    }
+    html = render(found)
+    assert "has no other model on these terms" in html
+    assert "not on equal terms</span>" in html
 
 
 def test_names_are_escaped(lenet):
-    found = findings.build(analyse([replace(lenet, display_name="<b>Net</b> & co")]), ["<i>"] * 10)
+    found = built([replace(lenet, display_name="<b>Net</b> & co")], ["<i>"] * 10)
     html = render(found)
     assert "&lt;b&gt;Net&lt;/b&gt; &amp; co" in html and "<b>" not in html
     assert "&lt;i&gt;" in html and "<i>" not in html and "&amp;lt;" not in html

@@ -1,7 +1,8 @@
 """The analysis of a results folder, computed once into typed values before any page is built.
 
-Every model's report ranked, with its intervals and calibration, and the tests of every pair of
-models. The site reads these values and formats them; it computes no statistic of its own.
+Every model's report ranked, with its intervals and calibration, the tests of every pair of
+models and the findings of the write-up (``findings``). The site reads these values and formats
+them; it computes no statistic of its own.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bench.analysis import calibration, significance
+from bench.analysis import calibration, findings, significance
+from bench.analysis.findings import Findings
 from bench.analysis.report import ModelReport
 
 
@@ -28,10 +30,11 @@ class ModelAnalysis:
 
 @dataclass(frozen=True)
 class Analysis:
-    """Every model, best mean test accuracy first, and the tests of every pair."""
+    """Every model, best mean test accuracy first, the tests of every pair and the findings."""
 
     models: tuple[ModelAnalysis, ...]
     pairwise: tuple[significance.PairTest, ...]
+    findings: Findings
 
     @property
     def reports(self) -> tuple[ModelReport, ...]:
@@ -48,13 +51,15 @@ def rank(reports: Iterable[ModelReport]) -> list[ModelReport]:
 
 
 def analyse(reports: Iterable[ModelReport]) -> Analysis:
-    """Rank the reports, then compute each model's intervals and calibration and every pair's
-    tests (``significance.pairwise``)."""
+    """Rank the reports, then compute each model's intervals and calibration, every pair's
+    tests (``significance.pairwise``) and the findings drawn from them (``findings.find``)."""
     ranked = rank(reports)
+    tests = tuple(significance.pairwise(ranked))
     return Analysis(
         models=tuple(
             ModelAnalysis(r, significance.model_intervals(r), calibration.calibrate(r))
             for r in ranked
         ),
-        pairwise=tuple(significance.pairwise(ranked)),
+        pairwise=tests,
+        findings=findings.find(ranked, tests),
     )
