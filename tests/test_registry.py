@@ -40,7 +40,7 @@ def toy(monkeypatch):
     monkeypatch.setattr(registry, "_MODELS", dict(registry._MODELS))
 
     @registry.register(
-        "toy", display_name="Toy", family="CNN", year=2026, summary="Flatten and one dense layer.",
+        "toy", display_name="Toy", family="CNN", summary="Flatten and one dense layer.",
         citation=registry.Citation("A. Tester", "Toy", "tests", 2026), parameters=7_850,
         forward_flops=15_680, full=TOY_FULL, quick=Plan(TOY_FULL, folds=2, test_images=20),
     )  # fmt: skip
@@ -78,10 +78,19 @@ def test_a_toy_model_trains_and_is_published(toy, synthetic, tmp_path):
 def test_a_model_without_a_full_recipe_is_refused_at_registration(monkeypatch):
     monkeypatch.setattr(registry, "_MODELS", dict(registry._MODELS))
     with pytest.raises(ValueError, match="'nope' is registered without a full recipe"):
-        registry.register("nope", display_name="Nope", family="CNN", year=2026, summary="",
+        registry.register("nope", display_name="Nope", family="CNN", summary="",
                           citation=registry.Citation("", "", "", 2026))(lambda: None)  # fmt: skip
 
 
 def test_unknown_model_is_one_line_naming_the_choices():
     with pytest.raises(BenchError, match=r"--model: unknown model 'vgg16'; choose from: lenet5"):
         config.build_config("full", ("vgg16",))
+
+
+def test_a_models_year_is_its_citations_and_cannot_be_given_twice(monkeypatch):
+    assert registry.get_model("resnet34").year == 2016  # CVPR 2016, as its citation says
+    monkeypatch.setattr(registry, "_MODELS", dict(registry._MODELS))
+    with pytest.raises(TypeError, match="year"):
+        registry.register("twice", display_name="Twice", family="CNN", summary="", year=2015,
+                          citation=registry.Citation("", "", "", 2016),
+                          full=TOY_FULL)(lambda: None)  # fmt: skip

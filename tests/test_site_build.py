@@ -13,7 +13,7 @@ import pytest
 
 from bench.site import output
 from tests.site_checkers import nu_problems
-from tests.site_fixtures import build_fixture_site
+from tests.site_fixtures import SITE_COUNTS, build_fixture_site
 
 GOLDEN = Path(__file__).parent / "golden"
 MODELS = ("resnet34", "lstm", "lenet5")  # the fixture's order by accuracy
@@ -30,6 +30,7 @@ def full_site(tmp_path_factory) -> Path:
         tmp_path_factory.mktemp("full"),
         profile="full",
         models=("lenet5", "lstm"),
+        test_images=SITE_COUNTS["test"],  # the whole (fixture) test set, as the full profile
         base_url="https://example.github.io/bench",
     )
 

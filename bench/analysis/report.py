@@ -10,9 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import metrics, results
+from bench import data, metrics, results
 from bench.config import FULL
-from bench.data import TEST_IMAGES
 from bench.errors import BenchError
 from bench.records import FoldRecord
 
@@ -64,7 +63,7 @@ class ModelReport:
         """Trained and scored as the 2021 write-up's models were: the full profile (all of
         the training images take part in the folds) and the whole test set. The one
         definition the site's comparison and the README's results table use."""
-        return self.profile == FULL and self.test_images == TEST_IMAGES
+        return self.profile == FULL and self.test_images == data.split_size("test")
 
 
 def summarize(stored: list[results.StoredFold]) -> ModelReport:

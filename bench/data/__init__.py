@@ -67,6 +67,11 @@ FILES = (
 )  # fmt: skip
 
 
+def split_size(split: str) -> int:
+    """Images in the ``train`` or ``test`` split (60,000 and 10,000), read from ``FILES``."""
+    return next(spec.count for spec in FILES if spec.split == split and spec.kind == "labels")
+
+
 @dataclass(frozen=True)
 class DataSource:
     """Where the files were found and how (``origin`` is shown to the user)."""

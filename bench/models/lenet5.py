@@ -64,7 +64,6 @@ QUICK = Plan(
     "lenet5",
     display_name="LeNet-5",
     family="CNN",
-    year=1998,
     citation=CITATION,
     summary="Three tanh convolutions with average pooling; 61.7 k parameters.",
     parameters=PARAMETERS,

@@ -51,7 +51,6 @@ QUICK = Plan(
     "lstm",
     display_name="LSTM",
     family="RNN",
-    year=1997,
     citation=CITATION,
     summary="One 128-unit LSTM over the 28 image rows, then batch norm and a dense layer.",
     parameters=PARAMETERS,

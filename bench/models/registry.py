@@ -46,7 +46,6 @@ class ModelSpec:
     name: str
     display_name: str
     family: str  # "CNN" or "RNN"
-    year: int
     citation: Citation
     summary: str  # one line
     build: Builder
@@ -57,6 +56,11 @@ class ModelSpec:
     forward_flops: int | None = None  # documented forward FLOPs per image (see models.summary)
     full: Recipe | None = None  # the full protocol's recipe (required at registration)
     quick: Plan | None = None  # the CPU preview's plan; None: smoke-sized in that preview
+
+    @property
+    def year(self) -> int:
+        """The year of the publication that introduced the architecture (its citation's)."""
+        return self.citation.year
 
 
 class UnknownModelError(ValueError):
