@@ -24,6 +24,9 @@ MODEL_BLOCKS = (
     ("before", "citation", "measurements"),
 )
 MISCLASSIFIED_SHOWN = 24
+# The summary row carries these test scores under the metrics' own names (also the CSV's).
+MACRO_SCORES = ("precision_macro", "recall_macro", "f1_macro")
+KERAS2021_SCORES = ("keras2021_precision", "keras2021_recall")
 CONFUSED_PAIRS_SHOWN = 5
 
 
@@ -122,11 +125,7 @@ def summary_row(analysed: ModelAnalysis) -> dict:
         "folds_planned": r.folds_planned,
         "test_images": r.test_images,
         "accuracy": r.test["accuracy"],
-        "precision": r.test["precision_macro"],
-        "recall": r.test["recall_macro"],
-        "f1": r.test["f1_macro"],
-        "keras_precision": r.test["keras2021_precision"],
-        "keras_recall": r.test["keras2021_recall"],
+        **{metric: r.test[metric] for metric in MACRO_SCORES + KERAS2021_SCORES},
         "held_out_accuracy": r.cv["accuracy"],
         "ensemble_accuracy": r.ensemble["accuracy"],
         "accuracy_ci": intervals.accuracy,
