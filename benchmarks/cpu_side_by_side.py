@@ -1,30 +1,30 @@
 """Training images/s of AlexNet and ResNet-34 at 28x28 through four paths, side by side.
 
-- bench-tf: bench's own path, Keras 3 on TensorFlow with oneDNN, with the dtype policy, steps
-  per execution and jit_compile that bench.train.devices picks here, compiled as
-  bench.train.training does.
-- keras-torch: the same Keras model and compile under KERAS_BACKEND=torch, float32 and
-  mixed_bfloat16.
+- bench-tf: bench's own trainer, ``bench.train.training.fit_fold`` (Keras 3 on TensorFlow with
+  oneDNN, the dtype policy, steps per execution and jit_compile that bench.train.devices picks
+  here), timed by the epoch seconds it records (timing.py).
+- keras-torch: the same ``fit_fold`` under KERAS_BACKEND=torch, float32 and mixed_bfloat16.
 - torch-bf16: the layer-for-layer PyTorch twin (torch_reference.py), eager, channels_last
   memory, bfloat16 autocast, the recipe's optimizer (SGD with Nesterov momentum, or AdamW) and
   its decoupled weight decay.
 - torch-fp32: the same network in float32.
 
-Batch 256, random data and no augmentation layers: the network's training step only. Each
-(case, model) is its own process, cases are interleaved in rounds whose starting case rotates,
-and the median over rounds is reported, because this 2-core machine is shared and speeds drift.
+Every path trains the same fixed subset of the training images (--train-images, stratified,
+seed 0) for --epochs epochs at batch 256 without augmentation layers (the network's training
+step only); the first epoch is the warm-up and the rate is over the others. Each (case, model)
+is its own process, cases are interleaved in rounds whose starting case rotates, and the median
+over rounds is reported, because this 2-core machine is shared and speeds drift (harness.py).
 A 2048x2048 matmul gives the CPU's bfloat16 and float32 peaks for context. Writes
 cpu_side_by_side.{json,md} to --out (benchmarks/results). About 25 minutes with the defaults.
 
-    python benchmarks/cpu_side_by_side.py [--seconds 20] [--repeats 3] [--models ...] [--paths ...]
+    python benchmarks/cpu_side_by_side.py [--train-images 1024] [--epochs 3] [--repeats 3]
+        [--models ...] [--paths ...]
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
-import math
 import shlex
 import statistics
 import time
@@ -37,15 +37,13 @@ from bench.models import all_models
 from bench.train.devices import LIGHT_MODEL_FLOPS
 
 HERE = Path(__file__).resolve().parent
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: Keras paths timed through fit_fold, every path over the same images
 # The heavy models of the default set (the ones bench trains in bfloat16 on this CPU).
 MODELS = tuple(s.name for s in all_models()
                if s.in_default_set and (s.forward_flops or 0) >= LIGHT_MODEL_FLOPS)  # fmt: skip
 REFERENCE_CASE = "torch-bf16"
-FOLD_TRAIN_IMAGES = 54_000  # a full-profile fold trains on nine tenths of the 60,000
-BATCHES_OF_DATA = 8  # distinct random batches each worker cycles through
 MATMUL_SIZE = 2048
-MATMUL_SECONDS = 5.0  # per dtype, at most
+MATMUL_SECONDS = 5.0  # per dtype
 TRAINING_FLOPS_PER_FORWARD = 3  # forward plus a backward pass that costs about two forwards
 
 
@@ -88,67 +86,58 @@ class Row:
 
 
 def measure_keras(case: Case, job: dict) -> dict:
-    """bench's model, dtype policy and compile, timed around ``model.fit`` (worker)."""
-    from bench.train.devices import detect, prepare_environment
+    """bench's trainer, ``fit_fold``, on the fixed subset; its recorded epoch seconds (worker)."""
+    from bench.train.devices import detect, load_backend
 
-    prepare_environment()  # before Keras: oneDNN on under TensorFlow, as bench does
-    import numpy as np
+    load_backend()  # before Keras: oneDNN on under TensorFlow, as bench does
     import timing
 
     from bench.models import get_model
     from bench.recipes import Augmentation
-    from bench.train.training import compile_for, steps_per_epoch
 
     spec = get_model(job["model"])
-    recipe = replace(spec.full, batch_size=job["batch_size"],
+    recipe = replace(spec.full, epochs=job["epochs"], batch_size=job["batch_size"],
                      augmentation=Augmentation())  # fmt: skip
-    compiled = compile_for(spec, recipe, device=detect(case.precision), seed=0,
-                           steps=steps_per_epoch(FOLD_TRAIN_IMAGES, recipe.batch_size))  # fmt: skip
-    model, policy, spe = compiled.model, compiled.precision, compiled.steps_per_execution
-    rng = np.random.default_rng(0)
-    images = rng.random((recipe.batch_size * spe * BATCHES_OF_DATA, 28, 28, 1), dtype=np.float32)
-    labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, len(images))]
-    rate, calls = timing.training_rate(
-        model, images, labels, batch_size=recipe.batch_size, steps_per_execution=spe,
-        seconds=job["seconds"], warmup_calls=math.ceil(job["warmup_steps"] / spe),
-        epochs=1_000_000, shuffle=False,
-    )  # fmt: skip
-    return {
-        "images_per_second": rate, "timed_steps": calls * spe, "precision": policy,
-        "steps_per_execution": spe, "jit_compile": model.jit_compile,
-        "parameters": model.count_params(), "forward_flops": spec.forward_flops,
-        "threads": _threads(case.backend), "recipe": asdict(recipe),
-    }  # fmt: skip
+    fold = timing.fixed_fold(job["train_images"])
+    speed = timing.fit_speed(spec, recipe, detect(case.precision), fold)
+    return {**speed, "images_per_second": speed["steady_images_per_second"],
+            "recorded_images_per_second": speed["images_per_second"],
+            "forward_flops": spec.forward_flops, "threads": _threads(case.backend)}  # fmt: skip
 
 
 def measure_torch(case: Case, job: dict) -> dict:
-    """The PyTorch twin in eager mode, timed around whole training steps (worker)."""
+    """The PyTorch twin in eager mode over the same images, timed per epoch (worker)."""
+    import timing
     import torch
     import torch_reference
 
     from bench.models import get_model  # Keras on its torch backend: TensorFlow stays out
 
     spec = get_model(job["model"])
+    fold = timing.fixed_fold(job["train_images"])
     torch.manual_seed(0)
     network = torch_reference.NETWORKS[spec.name]().to(memory_format=torch.channels_last)
     train_step = torch_reference.training_step(
         network, spec.full, bfloat16=case.precision == "bfloat16"
     )
+    images = torch.from_numpy(fold.train_x).permute(0, 3, 1, 2)  # NHWC -> NCHW
+    labels = torch.from_numpy(fold.train_y)
     batch = job["batch_size"]
     batches = [
-        (torch.rand(batch, 1, 28, 28).contiguous(memory_format=torch.channels_last),
-         torch.randint(0, 10, (batch,)))
-        for _ in range(BATCHES_OF_DATA)
+        (images[start : start + batch].contiguous(memory_format=torch.channels_last),
+         labels[start : start + batch])
+        for start in range(0, len(labels), batch)
     ]  # fmt: skip
-    for step in range(job["warmup_steps"]):
-        train_step(*batches[step % BATCHES_OF_DATA])
-    started, steps = time.perf_counter(), 0
-    while steps < 3 or time.perf_counter() - started < job["seconds"]:
-        train_step(*batches[steps % BATCHES_OF_DATA])
-        steps += 1
+    epoch_seconds = []
+    for _ in range(job["epochs"]):
+        started = time.perf_counter()
+        for batch_images, batch_labels in batches:
+            train_step(batch_images, batch_labels)
+        epoch_seconds.append(time.perf_counter() - started)
+    timed = epoch_seconds[1:]
     return {
-        "images_per_second": batch * steps / (time.perf_counter() - started),
-        "timed_steps": steps, "precision": case.precision,
+        "images_per_second": len(labels) * len(timed) / sum(timed) if timed else None,
+        "epoch_seconds": epoch_seconds, "train_images": len(labels), "precision": case.precision,
         "parameters": torch_reference.comparable_parameter_count(network),
         "forward_flops": spec.forward_flops, "threads": torch.get_num_threads(),
     }  # fmt: skip
@@ -165,7 +154,7 @@ def measure_matmul_peak(job: dict) -> dict:
         for _ in range(3):
             torch.mm(a, b, out=out)
         started, count = time.perf_counter(), 0
-        while count < 3 or time.perf_counter() - started < job["seconds"]:
+        while count < 3 or time.perf_counter() - started < MATMUL_SECONDS:
             torch.mm(a, b, out=out)
             count += 1
         seconds = time.perf_counter() - started
@@ -202,14 +191,12 @@ def _spawn(job: dict) -> dict:
 def run(arguments: argparse.Namespace) -> dict:
     """Every round runs each job once, in rotated order; returns the summary."""
     report = harness.Report("cpu_side_by_side", _command(arguments), arguments.out)
-    report.machine["torch"] = importlib.metadata.version("torch")
     cases = [case for case in CASES if case.path in arguments.paths]
-    common = {"batch_size": arguments.batch_size, "seconds": arguments.seconds,
-              "warmup_steps": arguments.warmup_steps}  # fmt: skip
+    common = {"batch_size": arguments.batch_size, "train_images": arguments.train_images,
+              "epochs": arguments.epochs}  # fmt: skip
     jobs = [{"case": case.name, "model": model, **common}
             for model in arguments.models for case in cases]  # fmt: skip
-    jobs.append({"case": MATMUL_CASE.name, "model": "",
-                 "seconds": min(arguments.seconds, MATMUL_SECONDS)})  # fmt: skip
+    jobs.append({"case": MATMUL_CASE.name, "model": ""})
     samples = harness.run_rounds(jobs, arguments.repeats, _spawn,
                                  key=lambda job: (job["model"], job["case"]),
                                  describe=_progress)  # fmt: skip
@@ -223,6 +210,7 @@ def run(arguments: argparse.Namespace) -> dict:
             "repeats": arguments.repeats,
             "models": arguments.models,
             "cases": [asdict(case) for case in cases],
+            "timed": "fit_fold (Keras paths); whole eager epochs (PyTorch paths)",
         },
         "matmul_peak_gflops": {"size": MATMUL_SIZE, **peak},
         "rows": [asdict(row) for row in rows],
@@ -263,10 +251,10 @@ def _progress(job: dict, sample: dict) -> str:
 
 
 def _command(arguments: argparse.Namespace) -> str:
-    words = ["python", "benchmarks/cpu_side_by_side.py", "--seconds", f"{arguments.seconds:g}",
-             "--repeats", str(arguments.repeats), "--batch-size", str(arguments.batch_size),
-             "--warmup-steps", str(arguments.warmup_steps), "--models", *arguments.models,
-             "--paths", *arguments.paths]  # fmt: skip
+    words = ["python", "benchmarks/cpu_side_by_side.py", "--train-images",
+             str(arguments.train_images), "--epochs", str(arguments.epochs), "--repeats",
+             str(arguments.repeats), "--batch-size", str(arguments.batch_size), "--models",
+             *arguments.models, "--paths", *arguments.paths]  # fmt: skip
     if arguments.out.resolve() != (HERE / "results").resolve():
         words += ["--out", str(arguments.out)]
     return shlex.join(words)
@@ -274,28 +262,30 @@ def _command(arguments: argparse.Namespace) -> str:
 
 def markdown(summary: dict) -> str:
     """The summary as a page: the set-up in words, one table, the command."""
-    machine, settings = summary["machine"], summary["settings"]
+    settings = summary["settings"]
     peak = summary["matmul_peak_gflops"]
     peaks = ", ".join(f"{dtype} {peak[dtype]:,.0f} GFLOP/s" for dtype in ("bfloat16", "float32")
                       if dtype in peak)  # fmt: skip
     lines = [
         "# The same networks, four ways: training images/s on this CPU",
         "",
-        f"{harness.machine_line(summary)} PyTorch {machine['torch']}.",
+        harness.machine_line(summary),
         "",
-        f"AlexNet and ResNet-34 at 28x28, batch {settings['batch_size']}, random data, **no "
-        "augmentation layers** (bench's full recipes add random flips, shifts and erasing): the "
-        "network's training step only. *bench-tf* is bench's own path (Keras on TensorFlow with "
-        "oneDNN; bench's dtype policy, steps per execution and jit_compile for this CPU; its "
-        "optimizer, loss and accuracy metric); *keras-torch* is the same Keras model and compile "
-        "on the PyTorch backend; *torch-bf16* and *torch-fp32* are hand-written PyTorch twins "
+        f"AlexNet and ResNet-34 at 28x28, batch {settings['batch_size']}, "
+        f"{settings['train_images']:,} training images for {settings['epochs']} epochs (the "
+        "first is the warm-up), **no augmentation layers** (bench's full recipes add random "
+        "flips and shifts): the network's training step only. *bench-tf* is bench's own "
+        "trainer, `fit_fold` (Keras on TensorFlow with oneDNN; bench's dtype policy, steps per "
+        "execution and jit_compile for this CPU; its optimizer, loss and accuracy metric); "
+        "*keras-torch* is the same `fit_fold` on the PyTorch backend; *torch-bf16* and "
+        "*torch-fp32* are hand-written PyTorch twins "
         "(benchmarks/torch_reference.py: same layers and parameter count), eager, channels_last, "
         "each model's full-recipe optimizer (SGD with Nesterov momentum or AdamW) and decoupled "
         "weight decay, label-smoothed cross-entropy. "
-        "Keras paths are timed around `model.fit` calls (its data adapter and metric included), "
-        "PyTorch paths around whole steps (forward, loss, backward, update). Each number is the "
-        f"median over {settings['repeats']} rounds of {settings['seconds']:g} s after "
-        f"{settings['warmup_steps']} warm-up steps, every measurement in its own process and "
+        "Keras paths are timed by the epoch seconds `fit_fold` records (its data adapter and "
+        "metric included, validation excluded), PyTorch paths around whole epochs of steps "
+        "(forward, loss, backward, update). Each number is the "
+        f"median over {settings['repeats']} rounds, every measurement in its own process and "
         "the order rotating between rounds. GFLOP/s is images/s x 3 x the model's documented "
         f"forward FLOPs. A {peak['size']}x{peak['size']} matmul in PyTorch reaches {peaks}.",
         "",
@@ -318,12 +308,12 @@ def markdown(summary: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0, help="timed seconds per case")
+    parser.add_argument("--train-images", type=int, default=1024, help="fixed subset size")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs, the first untimed")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS))
     parser.add_argument("--batch-size", type=int, default=256, help="images per training step")
-    parser.add_argument("--warmup-steps", type=int, default=3, help="untimed steps first")
     parser.add_argument("--out", type=Path, default=HERE / "results", help="output folder")
     parser.add_argument(harness.WORKER_FLAG, metavar="JOB_JSON", help=argparse.SUPPRESS)
     arguments = parser.parse_args()

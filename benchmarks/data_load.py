@@ -14,6 +14,7 @@ import argparse
 import json
 import tempfile
 import time
+from pathlib import Path
 
 import harness
 
@@ -44,6 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="rounds (fresh processes)")
     parser.add_argument("--data-dir", default=None, help="default: where bench finds the data")
+    parser.add_argument("--out", type=Path, default=harness.RESULTS, help="output folder")
     parser.add_argument(harness.WORKER_FLAG, metavar="JOB_JSON", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.worker:
@@ -52,7 +54,9 @@ def main() -> None:
     command = f"python benchmarks/data_load.py --repeats {arguments.repeats}"
     if arguments.data_dir:
         command += f" --data-dir {arguments.data_dir}"
-    report = harness.Report("data_load", command)
+    if arguments.out.resolve() != harness.RESULTS.resolve():
+        command += f" --out {arguments.out}"
+    report = harness.Report("data_load", command, arguments.out)
     samples = harness.run_rounds([{"data_dir": arguments.data_dir}], arguments.repeats, _spawn,
                                  key=lambda job: ("load",), describe=_describe)  # fmt: skip
     runs = samples[("load",)]

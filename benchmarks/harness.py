@@ -1,5 +1,5 @@
-"""What every speed benchmark shares: one process per measurement, rounds whose order rotates,
-medians, the host, and a JSON + markdown report.
+"""The one benchmark harness: worker processes, rounds whose order rotates, medians, the machine
+as bench describes it, and a JSON + markdown report written atomically.
 
 A benchmark script describes its measurements as jobs (plain JSON-able dicts), says how to
 run one job in a fresh worker process (its own ``--worker JOB_JSON`` entry point) and with
@@ -10,7 +10,12 @@ which environment, and turns the medians into rows. The harness does the rest:
 - round r starts at job r mod n, so no job always runs first (or always right after a heavy
   one) on a machine whose speed drifts;
 - a failed or timed-out worker is recorded with its error instead of ending the run;
-- the report carries the host (CPU, cores, versions, load before and after) and the command.
+- the report carries the machine (``bench.train.environment.describe`` in a worker of the
+  benchmark's backend, plus cores, date and load before and after) and the command.
+
+Training speed itself is measured by ``timing.py``, around bench's own trainer.
+
+    python benchmarks/harness.py   # print the machine description the reports carry
 """
 
 from __future__ import annotations
@@ -24,21 +29,22 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-import host
-
 from bench.results import atomic_write
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 RESULTS = HERE / "results"
 WORKER_TIMEOUT_SECONDS = 1800
 WORKER_FLAG = "--worker"
+# bench/site/speed.py reads these versions at the top level of a report's machine.
+FLAT_VERSIONS = ("tensorflow", "keras", "torch")
 
 
 def worker_environment(backend: str = "tensorflow", **extra: str) -> dict[str, str]:
-    """The environment of a worker: the Keras backend, TensorFlow's C++ logs quiet, this
-    folder and the project importable; ``extra`` adds or overrides variables."""
+    """The environment of a worker: the Keras backend, TensorFlow's C++ logs quiet, the
+    benchmarks and the project importable; ``extra`` adds or overrides variables."""
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2",
-           "PYTHONPATH": os.pathsep.join((str(HERE), str(HERE.parent)))}  # fmt: skip
+           "PYTHONPATH": os.pathsep.join((str(HERE), str(ROOT)))}  # fmt: skip
     env.update(extra)
     return env
 
@@ -47,7 +53,10 @@ def spawn(script: str | Path, job: dict, env: dict[str, str],
           timeout: float = WORKER_TIMEOUT_SECONDS) -> dict:  # fmt: skip
     """Run ``job`` through ``script --worker JOB_JSON`` in a new process; its last stdout line
     is the result. A failure comes back as ``{"error": ...}`` rather than ending the run."""
-    command = [sys.executable, str(Path(script).resolve()), WORKER_FLAG, json.dumps(job)]
+    script = Path(script).resolve()
+    # The script's own folder first (experiments/ import their siblings as benchmarks/ do).
+    env = {**env, "PYTHONPATH": os.pathsep.join((str(script.parent), env.get("PYTHONPATH", "")))}
+    command = [sys.executable, str(script), WORKER_FLAG, json.dumps(job)]
     try:
         finished = subprocess.run(command, env=env, capture_output=True, text=True,
                                   timeout=timeout, check=False)  # fmt: skip
@@ -94,20 +103,46 @@ def run_rounds(
 
 def median_of(samples: Iterable[dict], field: str) -> float | None:
     """The median of ``field`` over the samples that have it; None when every one failed."""
-    values = [sample[field] for sample in samples if field in sample]
+    values = [sample[field] for sample in samples if sample.get(field) is not None]
     return statistics.median(values) if values else None
 
 
-class Report:
-    """Times a benchmark run and writes its JSON and markdown under ``benchmarks/results``."""
+def describe_here() -> dict:
+    """This process's machine: bench's run provenance for the detected device (what a run
+    manifest records), plus cores, date and load average. Imports Keras: call in a worker."""
+    from bench.train import devices, environment
 
-    def __init__(self, name: str, command: str, out: Path = RESULTS) -> None:
-        self.name, self.command, self.out = name, command, out
-        self.machine = host.describe()
+    devices.load_backend()
+    described = environment.describe(devices.detect())
+    versions = described["versions"]
+    return {
+        **described,
+        "cores": os.cpu_count(),
+        "date": time.strftime("%Y-%m-%d"),
+        "load_average": os.getloadavg(),
+        **{name: versions[name] for name in FLAT_VERSIONS if name in versions},
+    }
+
+
+def describe_machine(backend: str = "tensorflow") -> dict:
+    """The machine as a worker of ``backend`` sees it (this process need not import Keras)."""
+    described = spawn(__file__, {"describe": True}, worker_environment(backend))
+    if "error" in described:
+        raise SystemExit(f"cannot describe the machine: {described['error']}")
+    return {**described, "load_average": os.getloadavg()}
+
+
+class Report:
+    """Times a benchmark run and writes its JSON and markdown under ``out``."""
+
+    def __init__(self, name: str, command: str, out: Path = RESULTS,
+                 backend: str = "tensorflow") -> None:  # fmt: skip
+        self.name, self.command, self.out = name, command, Path(out)
+        self.machine = describe_machine(backend)
         self.started = time.perf_counter()
 
     def finish(self, payload: dict, markdown: Callable[[dict], str]) -> dict:
-        """Add the command, host and duration to ``payload``; write both files atomically;
+        """Add the command, machine and duration to ``payload``; write both files atomically;
         print the markdown and return the summary."""
         summary = {
             "command": self.command,
@@ -125,10 +160,16 @@ class Report:
 
 
 def machine_line(summary: dict) -> str:
-    """The host and load line every markdown report starts with."""
+    """The machine and load line every markdown report starts with."""
     machine = summary["machine"]
+    versions = machine["versions"]
+    software = ", ".join(f"{name} {versions[key]}" for name, key in
+                         (("TensorFlow", "tensorflow"), ("Keras", "keras"), ("PyTorch", "torch"))
+                         if key in versions)  # fmt: skip
     return (
-        f"{host.summary_line(machine)}; load average before {machine['load_average'][0]:.1f}, "
+        f"{machine['cpu']}, {machine['cores']} cores, {machine['device']} "
+        f"({machine['backend']}, {machine['mixed_precision']}), {software}, {machine['date']}; "
+        f"load average before {machine['load_average'][0]:.1f}, "
         f"after {machine['load_average_after'][0]:.1f}; {summary['minutes']:.0f} min."
     )
 
@@ -136,3 +177,14 @@ def machine_line(summary: dict) -> str:
 def cell(value: float | None, pattern: str) -> str:
     """A table cell: ``value`` formatted, or "failed" where every round failed."""
     return "failed" if value is None else format(value, pattern)
+
+
+def _main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == WORKER_FLAG:
+        print(json.dumps(describe_here()))
+        return
+    print(json.dumps(describe_machine(), indent=1))
+
+
+if __name__ == "__main__":
+    _main()

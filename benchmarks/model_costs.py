@@ -1,47 +1,28 @@
-"""Measure what each registered model costs: weights, forward FLOPs and CPU training speed.
+"""What each registered model costs: weights, forward FLOPs and training images/s on this machine.
 
-Writes ``benchmarks/results/model_costs.json`` (versioned, with machine and versions) and
-``model_costs.md`` (the same as a table). Training throughput is measured with the
-TensorFlow backend on random data, timing ``train_on_batch`` after warm-up steps.
+Weights and FLOPs are counted on a freshly built model (``bench.models.summary``). Training
+speed is bench's trainer itself: each model is trained by ``bench.train.training.fit_fold`` on a
+fixed, stratified subset of the training images (timing.py), in float32 with one step per
+compiled call and no augmentation so that the networks, not bench's per-model settings, are
+compared; the figure is the steady rate ``fit_fold``'s epoch times give after the first epoch.
+Each model is its own worker process, in rotating rounds (harness.py). Writes
+model_costs.{json,md} to --out (benchmarks/results).
 
-    python benchmarks/model_costs.py [--models lenet5 lstm] [--output-dir DIR]
+    python benchmarks/model_costs.py [--models lenet5 lstm] [--repeats 1] [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shlex
-import statistics
 import sys
-import time
-from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
 
-# Both must be set before Keras (and so TensorFlow) is imported.
-os.environ["KERAS_BACKEND"] = "tensorflow"
-os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import harness
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-import bench  # noqa: E402
-from bench.models import all_models, get_model  # noqa: E402
-from bench.models.summary import count_parameters, forward_flops  # noqa: E402
-from bench.recipes import Augmentation  # noqa: E402
-from bench.train.devices import Device  # noqa: E402
-from bench.train.training import compile_for  # noqa: E402
-
-SCHEMA_VERSION = 1
-# Every model in float32 on the CPU, whatever bench would pick: the costs compare the networks.
-FLOAT32_CPU = Device(backend="tensorflow", gpus=(), mixed_precision="float32")
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
-
+SCHEMA_VERSION = 2
 FLOPS_METHOD = (
     "Forward FLOPs per image, counted analytically from the layer shapes with a multiply-add "
     "as 2 FLOPs: convolution 2 x k_h x k_w x C_in x C_out x H_out x W_out; dense "
@@ -54,210 +35,148 @@ FLOPS_METHOD = (
 
 @dataclass(frozen=True)
 class TimingPlan:
-    """How one model's training speed is measured."""
+    """How much training one model's speed is measured over."""
 
     batch_size: int  # images per step
-    warmup_steps: int  # untimed: tracing the tf.function and first-touch allocation
-    min_timed_steps: int
-    max_timed_steps: int
-    target_seconds: float  # stop timing once this much has elapsed and min steps are done
+    train_images: int  # the fixed subset, one epoch
+    epochs: int  # the first is tracing and compilation, left out of the steady rate
 
 
-# 28x28 models train at batch 256. The 227x227 variants are 4 to 8 times more arithmetic
-# per image and run at a few images per second on a small CPU, so they use batch 32.
+# 28x28 models train at batch 256; the light ones (under bench's LIGHT_MODEL_FLOPS) over more
+# images, so that an epoch's fixed costs do not dominate. The 227x227 variants are 4 to 8 times
+# more arithmetic per image and run at a few images per second on a small CPU: batch 32.
 PLANS = {
-    28: TimingPlan(batch_size=256, warmup_steps=2, min_timed_steps=2, max_timed_steps=200,
-                   target_seconds=10.0),
-    227: TimingPlan(batch_size=32, warmup_steps=1, min_timed_steps=2, max_timed_steps=10,
-                    target_seconds=15.0),
-}  # fmt: skip
+    "28 px, light": TimingPlan(batch_size=256, train_images=16_384, epochs=3),
+    "28 px": TimingPlan(batch_size=256, train_images=2048, epochs=3),
+    "227 px": TimingPlan(batch_size=32, train_images=128, epochs=3),
+}
 
 
-@dataclass(frozen=True)
-class ModelCost:
-    """One model's measured costs (one row of the results)."""
+def plan_for(spec) -> TimingPlan:
+    from bench.train.devices import LIGHT_MODEL_FLOPS
 
-    name: str
-    display_name: str
-    input_resolution: int
-    parameters: int
-    trainable_parameters: int
-    forward_flops: int
-    batch_size: int
-    warmup_steps: int
-    step_seconds: list[float]  # each timed step, in order
-    images_per_second: float  # timed images / timed seconds
-    images_per_second_stdev: float  # spread of the per-step rates
+    if spec.input_resolution != 28:
+        return PLANS["227 px"]
+    return PLANS["28 px, light" if (spec.forward_flops or 0) < LIGHT_MODEL_FLOPS else "28 px"]
 
 
-def measure_training_speed(model: keras.Model, plan: TimingPlan, seed: int = 0) -> list[float]:
-    """Seconds per ``train_on_batch`` step on random data, after ``plan.warmup_steps``; the
-    model comes compiled by ``bench.train.training.compile_for``."""
-    rng = np.random.default_rng(seed)
-    images = rng.random((plan.batch_size, 28, 28, 1), dtype=np.float32)
-    labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, size=plan.batch_size)]
-    for _ in range(plan.warmup_steps):
-        model.train_on_batch(images, labels)
-    step_seconds: list[float] = []
-    started = time.perf_counter()
-    while len(step_seconds) < plan.max_timed_steps:
-        enough_steps = len(step_seconds) >= plan.min_timed_steps
-        if enough_steps and time.perf_counter() - started >= plan.target_seconds:
-            break
-        step_started = time.perf_counter()
-        model.train_on_batch(images, labels)
-        step_seconds.append(time.perf_counter() - step_started)
-    return step_seconds
+def measure(job: dict) -> dict:
+    """Size, FLOPs and ``fit_fold``'s training speed of one model (runs in a worker)."""
+    from bench.train import devices
+
+    devices.load_backend()
+    from dataclasses import replace
+
+    import numpy as np
+    import timing
+
+    from bench.models import get_model
+    from bench.models.summary import count_parameters, forward_flops
+    from bench.recipes import Augmentation
+
+    spec = get_model(job["model"])
+    plan = plan_for(spec)
+    built = spec.build()
+    counted = {
+        "parameters": count_parameters(built),
+        "trainable_parameters": int(sum(np.prod(v.shape) for v in built.trainable_variables)),
+        "forward_flops": forward_flops(built),
+    }
+    # float32 and one step per call for every model: the costs compare the networks.
+    float32 = devices.Device(backend="tensorflow", gpus=(), mixed_precision="float32")
+    recipe = replace(spec.full, epochs=plan.epochs, batch_size=plan.batch_size,
+                     augmentation=Augmentation())  # fmt: skip
+    fold = timing.fixed_fold(plan.train_images, source=job["data"])
+    return {**counted, **timing.fit_speed(spec, recipe, float32, fold)}
 
 
-def measure_model(name: str) -> ModelCost:
-    """Build ``name`` fresh, compiled as ``bench train`` compiles it but in float32, one step
-    per call and without augmentation, and measure its size, FLOPs and training speed."""
-    spec = get_model(name)
-    plan = PLANS[spec.input_resolution]
-    recipe = replace(spec.full, batch_size=plan.batch_size, augmentation=Augmentation())
-    compiled = compile_for(spec, recipe, device=FLOAT32_CPU, seed=0, steps=100,
-                           metrics_=(), steps_per_execution=1)  # fmt: skip
-    model = compiled.base
-    step_seconds = measure_training_speed(compiled.model, plan)
-    rates = [plan.batch_size / seconds for seconds in step_seconds]
-    cost = ModelCost(
-        name=spec.name,
-        display_name=spec.display_name,
-        input_resolution=spec.input_resolution,
-        parameters=count_parameters(model),
-        trainable_parameters=int(sum(np.prod(v.shape) for v in model.trainable_variables)),
-        forward_flops=forward_flops(model),
-        batch_size=plan.batch_size,
-        warmup_steps=plan.warmup_steps,
-        step_seconds=[round(seconds, 4) for seconds in step_seconds],
-        images_per_second=plan.batch_size * len(step_seconds) / sum(step_seconds),
-        images_per_second_stdev=statistics.stdev(rates) if len(rates) > 1 else 0.0,
+def main() -> None:
+    from bench.models import all_models
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=[spec.name for spec in all_models()])
+    parser.add_argument("--repeats", type=int, default=1, help="rotating rounds")
+    parser.add_argument("--data", choices=("real", "random"), default="real")
+    parser.add_argument("--out", type=Path, default=harness.RESULTS)
+    parser.add_argument(harness.WORKER_FLAG, metavar="JOB_JSON", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.worker:
+        print(json.dumps(measure(json.loads(arguments.worker))))
+        return
+    command = shlex.join(["python", "benchmarks/model_costs.py", *sys.argv[1:]])
+    report = harness.Report("model_costs", command, arguments.out)
+    jobs = [{"model": name, "data": arguments.data} for name in arguments.models]
+    samples = harness.run_rounds(
+        jobs, arguments.repeats,
+        lambda job: harness.spawn(__file__, job, harness.worker_environment()),
+        key=lambda job: (job["model"],),
+        describe=lambda job, s: f"{job['model']}: {s['steady_images_per_second']:,.1f} images/s",
+    )  # fmt: skip
+    names = {spec.name: spec for spec in all_models()}
+    rows = []
+    for name in arguments.models:
+        runs = samples[(name,)]
+        good = next((run for run in runs if "error" not in run), {"errors": runs})
+        spec = names[name]
+        rows.append({
+            **good, "name": name, "display_name": spec.display_name,
+            "input_resolution": spec.input_resolution,
+            "images_per_second": harness.median_of(runs, "steady_images_per_second"),
+            "recorded_images_per_second": harness.median_of(runs, "images_per_second"),
+            "samples": [run.get("steady_images_per_second") for run in runs],
+        })  # fmt: skip
+    method = (
+        "bench.train.training.fit_fold on a fixed stratified subset of the training images, "
+        "float32, one step per compiled call, the full recipe's optimizer without augmentation; "
+        "images/s is the steady rate from fit_fold's epoch seconds after the first epoch "
+        "(recorded: fit_fold's own figure over every epoch). "
+        + "; ".join(
+            f"{kind}: batch {p.batch_size}, {p.train_images} images, {p.epochs} epochs"
+            for kind, p in PLANS.items()
+        )  # fmt: skip
+        + "."
     )
-    keras.backend.clear_session()
-    return cost
+    payload = {"schema_version": SCHEMA_VERSION, "repeats": arguments.repeats,
+               "method": {"flops": FLOPS_METHOD, "throughput": method}, "models": rows}  # fmt: skip
+    report.finish(payload, to_markdown)
 
 
-def machine() -> dict:
-    """CPU model, core counts and memory of the machine the numbers come from."""
-    cpuinfo = Path("/proc/cpuinfo")
-    models = []
-    if cpuinfo.exists():
-        models = [
-            line.split(":", 1)[1].strip()
-            for line in cpuinfo.read_text().splitlines()
-            if line.startswith("model name")
-        ]
-    memory_gib = None
-    meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        total_kib = int(meminfo.read_text().split("MemTotal:")[1].split()[0])
-        memory_gib = round(total_kib / 2**20, 1)
-    return {
-        "cpu_model": models[0] if models else platform.processor(),
-        "logical_cores": os.cpu_count(),
-        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "memory_gib": memory_gib,
-        "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
-        "platform": platform.platform(),
-    }
-
-
-def environment() -> dict:
-    return {
-        "python": platform.python_version(),
-        "bench": bench.__version__,
-        "keras": keras.__version__,
-        "tensorflow": tf.__version__,
-        "numpy": np.__version__,
-        "keras_backend": keras.backend.backend(),
-        "TF_ENABLE_ONEDNN_OPTS": os.environ["TF_ENABLE_ONEDNN_OPTS"],
-        "jit_compile": "auto (XLA off on CPU)",
-    }
-
-
-def to_markdown(report: dict) -> str:
+def to_markdown(summary: dict) -> str:
     """The report as a Markdown page: the table, then how it was measured."""
     lines = [
         "# Model costs",
         "",
-        "| Model | Input | Parameters | Forward MFLOPs / image | Batch | Training images/s |",
-        "|---|---:|---:|---:|---:|---:|",
+        harness.machine_line(summary),
+        "",
+        "| Model | Input | Parameters | Forward MFLOPs / image | Batch | Training images/s "
+        "(steady) | fit_fold's figure (first epoch included) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for row in report["models"]:
+    for row in summary["models"]:
+        if "parameters" not in row:
+            lines.append(f"| {row['display_name']} | {row['input_resolution']} px | failed |"
+                         " | | | |")  # fmt: skip
+            continue
         lines.append(
             f"| {row['display_name']} | {row['input_resolution']} px | {row['parameters']:,} "
             f"| {row['forward_flops'] / 1e6:,.1f} | {row['batch_size']} "
-            f"| {row['images_per_second']:,.1f} ± {row['images_per_second_stdev']:,.1f} "
-            f"({len(row['step_seconds'])} steps) |"
+            f"| {harness.cell(row['images_per_second'], ',.1f')} "
+            f"| {harness.cell(row['recorded_images_per_second'], ',.1f')} |"
         )
-    host, env = report["machine"], report["environment"]
     lines += [
         "",
         "Parameters include batch-normalisation moving statistics (non-trainable).",
         "",
         "## Method",
         "",
-        f"- FLOPs: {report['method']['flops']}",
-        f"- Throughput: {report['method']['throughput']}",
+        f"- FLOPs: {summary['method']['flops']}",
+        f"- Throughput: {summary['method']['throughput']} Median of {summary['repeats']} "
+        "round(s), each model its own process.",
         "",
-        "## Machine and versions",
-        "",
-        f"- CPU: {host['cpu_model']}, {host['usable_cores']} usable of {host['logical_cores']} "
-        f"logical cores, {host['memory_gib']} GiB memory; load average at start "
-        f"{host['load_average_at_start']} (the machine was shared, so treat speeds as rough).",
-        f"- Python {env['python']}, Keras {env['keras']}, TensorFlow {env['tensorflow']}, "
-        f"NumPy {env['numpy']}; backend {env['keras_backend']}, "
-        f"TF_ENABLE_ONEDNN_OPTS={env['TF_ENABLE_ONEDNN_OPTS']}, jit_compile {env['jit_compile']}.",
-        f"- Generated {report['created']} by `{report['command']}` "
-        f"in {report['total_seconds']:.0f} s.",
+        f"Reproduce: `{summary['command']}`",
         "",
     ]
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=[spec.name for spec in all_models()])
-    parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR)
-    args = parser.parse_args(argv)
-
-    started = time.perf_counter()
-    costs = []
-    for name in args.models:
-        cost = measure_model(name)
-        print(f"{name}: {cost.images_per_second:,.1f} images/s", file=sys.stderr)
-        costs.append(asdict(cost))
-    report = {
-        "schema_version": SCHEMA_VERSION,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": shlex.join([os.path.relpath(sys.executable), *sys.argv]),
-        "machine": machine(),
-        "environment": environment(),
-        "method": {
-            "flops": FLOPS_METHOD,
-            "throughput": (
-                "train_on_batch with the full recipe's optimizer and loss, compiled by "
-                "bench.train.training.compile_for in float32, on one fixed batch of random images, "
-                "timed per step with time.perf_counter after untimed warm-up steps; images/s "
-                "is timed images over timed seconds, ± the standard deviation of the per-step "
-                "rates. Batch and step counts: "
-                + "; ".join(
-                    f"{res} px: batch {p.batch_size}, {p.warmup_steps} warm-up, "
-                    f"{p.min_timed_steps}-{p.max_timed_steps} timed steps, "
-                    f"stopping after {p.target_seconds:g} s"
-                    for res, p in PLANS.items()
-                )
-                + "."
-            ),
-        },
-        "models": costs,
-        "total_seconds": round(time.perf_counter() - started, 1),
-    }
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    (args.output_dir / "model_costs.json").write_text(json.dumps(report, indent=2) + "\n")
-    (args.output_dir / "model_costs.md").write_text(to_markdown(report))
-    return report
 
 
 if __name__ == "__main__":

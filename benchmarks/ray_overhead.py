@@ -116,6 +116,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--quick-epochs", type=int, default=1, help="epochs of a quick fold")
     parser.add_argument("--sizes", nargs="+", choices=tuple(SIZES), default=list(SIZES))
+    parser.add_argument("--out", type=Path, default=harness.RESULTS, help="output folder")
     parser.add_argument(harness.WORKER_FLAG, metavar="JOB_JSON", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.worker:
@@ -124,7 +125,9 @@ def main() -> None:
     sizes = " ".join(arguments.sizes)
     command = (f"python benchmarks/ray_overhead.py --repeats {arguments.repeats} "
                f"--quick-epochs {arguments.quick_epochs} --sizes {sizes}")  # fmt: skip
-    report = harness.Report("ray_overhead", command)
+    if arguments.out.resolve() != harness.RESULTS.resolve():
+        command += f" --out {arguments.out}"
+    report = harness.Report("ray_overhead", command, arguments.out)
     jobs = [{"executor": executor, "size": size,
              "epochs": arguments.quick_epochs if size == "quick" else None}
             for size in arguments.sizes for executor in EXECUTORS]  # fmt: skip

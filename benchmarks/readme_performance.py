@@ -1,9 +1,11 @@
-"""The README's performance table, generated from the benchmark JSON files in
-benchmarks/results/ (a test checks the README matches them).
+"""The README's performance table, generated from the JSON files in benchmarks/results/ and
+experiments/results/ (a test checks the README matches them).
 
-Each row reads one benchmark's JSON: what was measured, the figure, and the command that
-reproduces it (the command the benchmark recorded, so a figure and its command cannot drift
-apart). A benchmark that has not been run yet shows "not yet measured" and the command to run.
+Each row reads one benchmark's (or experiment's) JSON: what was measured, the figure, and the
+command that reproduces it (the command the benchmark recorded, so a figure and its command
+cannot drift apart). A benchmark that has not been run yet shows "not yet measured" and the
+command to run; a file recorded by an earlier form of its script, whose options have changed,
+shows its recorded command and today's.
 
     python benchmarks/readme_performance.py          # rewrite the block in README.md
     python benchmarks/readme_performance.py --check  # exit 1 when README.md is out of date
@@ -20,8 +22,9 @@ from pathlib import Path
 
 import readme_block
 
+from bench.train.budget import format_duration
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
 SCRIPT = "benchmarks/readme_performance.py"
 START, END = "<!-- performance:start -->", "<!-- performance:end -->"
 
@@ -31,9 +34,11 @@ class Row:
     """One line of the table: which benchmark file, and how its JSON reads in words."""
 
     what: str
-    source: str  # the JSON file's stem under benchmarks/results
+    source: str  # the JSON file's path from the project folder, without ".json"
     figure: Callable[[dict], str]
     command: str  # the command to show before the benchmark has recorded its own
+    # Whether the file was written by today's script (its recorded command still runs).
+    current: Callable[[dict], bool] = lambda summary: True
 
 
 def _names() -> dict[str, str]:
@@ -42,23 +47,18 @@ def _names() -> dict[str, str]:
     return {spec.name: spec.display_name for spec in all_models()}
 
 
-def _minutes(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
-
-
 def data_load(summary: dict) -> str:
     return (f"{summary['warm_seconds']:.2f} s (first load, hashing every file: "
             f"{summary['first_seconds']:.2f} s)")  # fmt: skip
 
 
 def build_site(summary: dict) -> str:
-    figure = (f"{_minutes(summary['wall_seconds'])} wall, "
+    figure = (f"{format_duration(summary['wall_seconds'])} wall, "
               f"{summary['peak_rss_mib'] / 1024:.1f} GiB peak RSS")  # fmt: skip
-    before = RESULTS / "build-site-quick-before.json"
+    before = ROOT / "benchmarks" / "results" / "build-site-quick-before.json"
     if before.exists():
         seconds = json.loads(before.read_text())["wall_seconds"]
-        figure += f" ({_minutes(seconds)} before the CPU settings below)"
+        figure += f" ({format_duration(seconds)} before the CPU settings below)"
     return figure
 
 
@@ -130,7 +130,7 @@ def step_profile(summary: dict) -> str:
     groups = sorted(set(tf_groups) | set(torch_groups), key=gap, reverse=True)
     parts = [f"{group} {tf_groups.get(group, 0.0) / 1000:.2f} s vs "
              f"{torch_groups.get(group, 0.0) / 1000:.2f} s" for group in groups[:3]]  # fmt: skip
-    return "; ".join(parts) + " (`benchmarks/results/step_profile.md`)"
+    return "; ".join(parts) + " (`experiments/results/step_profile.md`)"
 
 
 def side_by_side(summary: dict) -> str:
@@ -149,8 +149,14 @@ def side_by_side(summary: dict) -> str:
 
 
 def site_render(summary: dict) -> str:
+    shape = summary["results"]
+    if "fold_models" in shape:  # the committed results/ folder
+        of = f"{shape['models']} models, {shape['fold_models']} fold models"
+    else:  # full-size made-up results (the earlier form)
+        of = f"{shape['models']} models x {shape['folds']} folds"
     return (f"{summary['wall_seconds']:.1f} s wall ({summary['cpu_seconds']:.1f} s CPU), "
-            f"{summary['bytes'] / 1e6:.1f} MB")  # fmt: skip
+            f"{summary['bytes'] / 1e6:.1f} MB, for {of} x {shape['test_images']:,} test "
+            "images")  # fmt: skip
 
 
 def ray_overhead(summary: dict) -> str:
@@ -167,50 +173,60 @@ def model_costs(summary: dict) -> str:
     return f"{len(summary['models'])} models: `benchmarks/results/model_costs.md`"
 
 
+BENCHMARKS, EXPERIMENTS = "benchmarks/results/", "experiments/results/"
 ROWS = (
-    Row("load both splits into numpy (digests remembered)", "data_load", data_load,
+    Row("load both splits into numpy (digests remembered)", BENCHMARKS + "data_load", data_load,
         "python benchmarks/data_load.py --repeats 5"),
     Row("`bench build-site --profile quick` end to end (train all four, render)",
-        "build-site-quick", build_site,
+        BENCHMARKS + "build-site-quick", build_site,
         "python benchmarks/training_run.py build-site-quick --command build-site -- "
         "--profile quick --out /tmp/site"),
-    Row("CPU settings, training images/s against oneDNN + float32 + 1 step per call",
-        "cpu_speedups", cpu_speedups, "python benchmarks/cpu_speedups.py --repeats 2 --seconds 6"),
-    Row("input pipeline: numpy arrays into `fit`, training images/s", "input_pipeline",
+    Row("CPU settings, training images/s against oneDNN + float32 + 1 step per call "
+        "(experiment)", EXPERIMENTS + "cpu_speedups", cpu_speedups,
+        "python experiments/cpu_speedups.py --repeats 2 --seconds 6"),
+    Row("input pipeline: numpy arrays into `fit`, training images/s", BENCHMARKS + "input_pipeline",
         input_pipeline, "python benchmarks/input_pipeline.py --epochs 3 --repeats 3"),
-    Row("training time to the 2021 test accuracy (benchmark, not recipe choice)",
-        "time_to_accuracy", time_to_accuracy, "python benchmarks/time_to_accuracy.py"),
-    Row("training images/s, bench vs the 2021 pipeline (227 px, batch 32)", "throughput",
-        throughput, "python benchmarks/throughput.py"),
-    Row("recipe trials on a validation split of fold 0's training images", "recipe_trials",
-        recipe_trials, "python benchmarks/recipe_trials.py --model lenet5 --model lstm "
-        "--model alexnet --model resnet34"),
+    Row("training time to the 2021 test accuracy (experiment, not recipe choice)",
+        EXPERIMENTS + "time_to_accuracy", time_to_accuracy,
+        "python experiments/time_to_accuracy.py"),
+    Row("training images/s, bench vs the 2021 pipeline (227 px, batch 32; experiment)",
+        EXPERIMENTS + "throughput", throughput, "python experiments/throughput.py",
+        current=lambda summary: summary.get("timed") == "fit_fold"),
+    Row("recipe trials on a validation split of fold 0's training images",
+        BENCHMARKS + "recipe_trials", recipe_trials,
+        "python benchmarks/recipe_trials.py --model lenet5 --model lstm --model alexnet "
+        "--model resnet34"),
     Row("side by side on this CPU: bench (TensorFlow) against PyTorch eager bfloat16, same "
-        "network, batch 256", "cpu_side_by_side", side_by_side,
-        "python benchmarks/cpu_side_by_side.py"),
+        "network, batch 256", BENCHMARKS + "cpu_side_by_side", side_by_side,
+        "python benchmarks/cpu_side_by_side.py",
+        current=lambda summary: summary.get("schema_version", 1) >= 2),
     Row("one ResNet-34 training step profiled, bench (TensorFlow) beside the PyTorch twin: op "
-        "time per step by group", "step_profile", step_profile,
-        "python benchmarks/step_profile.py --steps 8"),
-    Row("`bench render`, 4 models x 10 folds x 10,000 test images", "site_render", site_render,
-        "python benchmarks/site_render.py"),
+        "time per step by group (experiment)", EXPERIMENTS + "step_profile", step_profile,
+        "python experiments/step_profile.py --steps 8"),
+    Row("`bench render` over a full-size results folder", BENCHMARKS + "site_render",
+        site_render, "python benchmarks/site_render.py"),
     Row("Ray executor against the local one, one fold at a time (`--executor ray`)",
-        "ray_overhead", ray_overhead,
+        BENCHMARKS + "ray_overhead", ray_overhead,
         "python benchmarks/ray_overhead.py --repeats 5 --quick-epochs 1 --sizes smoke quick"),
-    Row("parameters, FLOPs, images/s per model", "model_costs", model_costs,
+    Row("parameters, FLOPs, images/s per model", BENCHMARKS + "model_costs", model_costs,
         "python benchmarks/model_costs.py"),
 )  # fmt: skip
 
 
-def table(results: Path = RESULTS) -> str:
-    """The markdown block for the benchmark files under ``results``."""
+def table(root: Path = ROOT) -> str:
+    """The markdown block for the benchmark files under ``root`` (the project folder)."""
     lines = ["| what | figure | reproduce |", "|---|---|---|"]
     for row in ROWS:
-        path = results / f"{row.source}.json"
-        figure, command = "not yet measured", row.command
+        path = root / f"{row.source}.json"
+        figure, command = "not yet measured", f"`{row.command}`"
         if path.exists():
             summary = json.loads(path.read_text())
-            figure, command = row.figure(summary), summary.get("command") or row.command
-        lines.append(f"| {row.what} | {figure} | `{command}` |")
+            figure = row.figure(summary)
+            recorded = summary.get("command") or row.command
+            command = f"`{recorded}`"
+            if not row.current(summary):
+                command += f" (an earlier form of the script; today: `{row.command}`)"
+        lines.append(f"| {row.what} | {figure} | {command} |")
     return "\n".join(lines)
 
 

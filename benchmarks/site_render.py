@@ -1,54 +1,68 @@
-"""Time `bench render` on full-size fixture results: 4 models x 10 folds x 10,000 test images.
+"""Time `bench render` on the committed results: every fold model the repository holds.
 
-The results are made up (tests/site_fixtures.py writes them without training) but have the size
-of a full run; the dataset is the real one. Writes benchmarks/results/site_render.{json,md}: the
-render time (wall and CPU), the size of the output and its largest file.
+The results are the git-tracked ``results/`` folder at HEAD (``git archive``, so folds being
+trained in the working tree are left out and nothing there is read or written); the dataset is
+the real one. Writes benchmarks/results/site_render.{json,md} (or to --out): the render time
+(wall and CPU), the size of the output and its largest file.
 
-    python benchmarks/site_render.py [--data-dir DIR] [--work-dir DIR]
+    python benchmarks/site_render.py [--data-dir DIR] [--work-dir DIR] [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
+import shlex
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import harness
 
-import harness  # noqa: E402
+from bench.site.build import render_site
 
-from bench import data  # noqa: E402
-from bench.models import default_model_names  # noqa: E402
-from bench.site.build import render_site  # noqa: E402
-from tests.site_fixtures import write_results  # noqa: E402
+RESULTS = "results"  # the project's results folder, as git tracks it
 
-FOLDS = 10
+
+def committed_results(work: Path) -> tuple[Path, str]:
+    """Extract ``results/`` as committed at HEAD under ``work``; the folder and the commit."""
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=harness.ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()  # fmt: skip
+    archive = subprocess.run(["git", "archive", "--format=tar", commit, RESULTS],
+                             cwd=harness.ROOT, check=True, capture_output=True).stdout  # fmt: skip
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(work, filter="data")
+    return work / RESULTS, commit
+
+
+def shape_of(results_dir: Path) -> dict:
+    """How much the site renders: models, fold models and the largest test set."""
+    folds = [json.loads(path.read_text()) for path in results_dir.glob("*/*/fold-*.json")]
+    return {"models": len({fold["model"] for fold in folds}), "fold_models": len(folds),
+            "test_images": max((fold["test_images"] for fold in folds), default=0)}  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--work-dir", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=harness.RESULTS)
     options = parser.parse_args()
     work = options.work_dir or Path(tempfile.mkdtemp(prefix="bench-site-render-"))
-    dataset = data.load_dataset(options.data_dir, allow_download=False)
-    results_dir = work / "results"
-    if not results_dir.exists():
-        write_results(
-            results_dir, dataset.test_labels, models=tuple(default_model_names()),
-            profile="full", folds=FOLDS, test_images=10_000,
-        )  # fmt: skip
-    command = "python benchmarks/site_render.py"
-    report = harness.Report("site_render", command)
+    results_dir, commit = committed_results(work)
+    command = shlex.join(["python", "benchmarks/site_render.py", *sys.argv[1:]])
+    report = harness.Report("site_render", command, options.out)
     started, cpu_started = time.perf_counter(), time.process_time()
     site = render_site(results_dir, work / "public", data_dir=options.data_dir)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     files = [path for path in site.rglob("*") if path.is_file()]
     largest = max(files, key=lambda path: path.stat().st_size)
     payload = {
-        "results": {"models": len(default_model_names()), "folds": FOLDS, "test_images": 10_000},
+        "results": {**shape_of(results_dir), "source": f"{RESULTS}/ at {commit}"},
         "wall_seconds": seconds,
         "cpu_seconds": cpu_seconds,  # the better figure on a shared machine: one thread renders
         "files": len(files),
@@ -65,8 +79,8 @@ def _markdown(summary: dict) -> str:
         "",
         harness.machine_line(summary),
         "",
-        f"`bench render` over made-up results of full size: {shape['models']} models x "
-        f"{shape['folds']} folds x {shape['test_images']:,} test images.",
+        f"`bench render` over {shape['source']}: {shape['models']} models, "
+        f"{shape['fold_models']} fold models, up to {shape['test_images']:,} test images.",
         "",
         "| render wall s | render CPU s | files | MB | largest file |",
         "|---:|---:|---:|---:|---|",

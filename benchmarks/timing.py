@@ -1,32 +1,75 @@
-"""Steady-state training speed of a compiled Keras model (shared by the benchmark workers)."""
+"""Training speed as bench's trainer records it: ``fit_fold`` on a fixed subset, read back from
+its ``FitResult`` (shared by the benchmark workers).
+
+The benchmark is the trainer: the model is built, compiled and fitted by
+``bench.train.training.fit_fold``, exactly as in ``bench train``, and the speed is what that
+call records: its ``images_per_second`` (every epoch, the first one's tracing and compilation
+included) and its per-epoch seconds, from which the steady rate leaves the first epoch out.
+Validation after each epoch and the final predictions fall outside the timed span, as in
+``bench train``; the held-out and test sets here are small so they cost little wall time.
+"""
 
 from __future__ import annotations
 
-import time
+SEED = 0
+SCORED_IMAGES = 512  # held-out and test images of the benchmark fold (not timed)
 
 
-def training_rate(
-    model, images, labels, *, batch_size: int, steps_per_execution: int, seconds: float,
-    warmup_calls: int, epochs: int, shuffle: bool,
-) -> tuple[float, int]:  # fmt: skip
-    """Images/s over the compiled calls after the first ``warmup_calls`` (compilation,
-    allocation), stopping once ``seconds`` have been timed; also how many calls were timed.
+def fixed_fold(train_images: int | None, *, source: str = "real", seed: int = SEED):
+    """A ``FoldData``: a stratified, seeded subset of ``train_images`` training images (all of
+    them for None) and ``SCORED_IMAGES`` test images as both held-out and test set. ``source``
+    "random" draws uniform images instead, for a machine without the dataset."""
+    import numpy as np
 
-    Keras reports the end of every compiled call: one batch, or ``steps_per_execution`` of them.
-    """
-    import keras
+    from bench.data import protocol
+    from bench.train.training import FoldData
 
-    ends: list[float] = []
+    if source == "random":
+        rng = np.random.default_rng(seed)
+        count = train_images or 60_000
+        train_x = rng.random((count, 28, 28, 1), dtype=np.float32)
+        train_y = rng.integers(0, 10, count)
+        held_x = rng.random((SCORED_IMAGES, 28, 28, 1), dtype=np.float32)
+        held_y = np.arange(SCORED_IMAGES) % 10
+    elif source == "real":
+        from bench import data
 
-    class CallTimer(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            ends.append(time.perf_counter())
-            timed = ends[warmup_calls:]
-            if len(timed) >= 3 and timed[-1] - timed[0] > seconds:
-                self.model.stop_training = True
+        dataset = data.load_dataset(allow_download=False)
+        chosen = protocol.stratified_subset(dataset.train_labels, train_images, seed)
+        scored = protocol.stratified_subset(dataset.test_labels, SCORED_IMAGES, seed)
+        train_x = protocol.as_model_input(dataset.train_images[chosen])
+        train_y = dataset.train_labels[chosen].astype(np.int64)
+        held_x = protocol.as_model_input(dataset.test_images[scored])
+        held_y = dataset.test_labels[scored].astype(np.int64)
+    else:
+        raise ValueError(f"data source {source!r}: choose real or random")
+    return FoldData(train_x=train_x, train_y=train_y, held_x=held_x, held_y=held_y,
+                    test_x=held_x, test_y=held_y,
+                    test_indices=np.arange(len(held_y)))  # fmt: skip
 
-    model.fit(images, labels, batch_size=batch_size, epochs=epochs, verbose=0,
-              callbacks=[CallTimer()], shuffle=shuffle)  # fmt: skip
-    timed = ends[warmup_calls:]
-    rate = batch_size * steps_per_execution * (len(timed) - 1) / (timed[-1] - timed[0])
-    return rate, len(timed) - 1
+
+def fit_speed(spec, recipe, device, fold) -> dict:
+    """Train ``spec`` with ``recipe`` on ``fold`` through ``fit_fold`` and return what it
+    recorded about speed. ``steady_images_per_second`` needs two epochs or more."""
+    from dataclasses import asdict
+
+    from bench.train.training import fit_fold
+
+    fit, _ = fit_fold(spec, recipe, fold, seed=SEED, device=device)
+    timed = fit.epoch_seconds[1:]
+    steady = fit.train_images * len(timed) / sum(timed) if timed else None
+    return {
+        "images_per_second": fit.images_per_second,
+        "steady_images_per_second": steady,
+        "epoch_seconds": fit.epoch_seconds,
+        "train_seconds": fit.train_seconds,
+        "wall_seconds": fit.wall_seconds,
+        "train_images": fit.train_images,
+        "epochs": fit.epochs,
+        "batch_size": fit.batch_size,
+        "precision": fit.mixed_precision,
+        "steps_per_execution": fit.steps_per_execution,
+        "jit_compile": fit.jit_compile,
+        "parameters": fit.parameters,
+        "recipe": asdict(recipe),
+    }

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from bench.models import resnet
 from bench.recipes import Recipe
 
 __all__ = ["NETWORKS", "alexnet28", "comparable_parameter_count", "resnet34_28", "training_step"]
@@ -25,7 +26,6 @@ __all__ = ["NETWORKS", "alexnet28", "comparable_parameter_count", "resnet34_28",
 # Keras's truncated normal keeps draws within 2 standard deviations and rescales the standard
 # deviation by this factor so that the truncated distribution has the requested variance.
 _TRUNCATED_STD_CORRECTION = 0.87962566103423978
-RESNET34_STAGES = ((64, 3), (128, 4), (256, 6), (512, 3))  # (filters, blocks), conv2_x..conv5_x
 
 
 def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
@@ -195,7 +195,8 @@ class ResNet34_28(nn.Module):  # noqa: N801 (the paper's name and the input size
         self.stem_relu = nn.ReLU()
         blocks: list[tuple[str, nn.Module]] = []
         size, channels = 28, 64
-        for number, (filters, count) in enumerate(RESNET34_STAGES, start=2):
+        # The stage layout is the Keras model's own (filters, blocks) for conv2_x ... conv5_x.
+        for number, (filters, count) in enumerate(resnet.STAGES, start=2):
             for index in range(1, count + 1):
                 stride = 2 if number > 2 and index == 1 else 1
                 block = BasicBlock(channels, filters, stride, size)

@@ -9,15 +9,13 @@ Usage (from the repository root, in the project's virtualenv):
         --out /tmp/bench-e2e-site
 
 Everything after ``--`` goes to the bench command; results go to a fresh temporary directory
-unless ``--results-dir`` is among them. Writes benchmarks/results/<name>.json and <name>.md.
+unless ``--results-dir`` is among them. Writes <name>.json and <name>.md to --out
+(benchmarks/results) through the harness (the machine as bench describes it, atomic files).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
-import platform
 import resource
 import shlex
 import subprocess
@@ -26,13 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).parent
+import harness
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", help="name of the result files")
     parser.add_argument("--command", choices=("train", "build-site"), default="train")
+    parser.add_argument("--out", type=Path, default=harness.RESULTS, help="output folder")
     own, separator, rest = _split_at_separator(sys.argv[1:])
     arguments = parser.parse_args(own)
     train_arguments = rest if separator else []
@@ -40,6 +39,9 @@ def main() -> None:
         train_arguments += ["--results-dir", tempfile.mkdtemp(prefix="bench-benchmark-")]
     results_dir = Path(train_arguments[train_arguments.index("--results-dir") + 1])
     command = [sys.executable, "-m", "bench", arguments.command, "--quiet", *train_arguments]
+    benchmark = harness.Report(arguments.name,
+                               "python benchmarks/training_run.py " + shlex.join(sys.argv[1:]),
+                               arguments.out)  # fmt: skip
 
     started = time.perf_counter()
     finished = subprocess.run(command, check=False)
@@ -68,20 +70,13 @@ def main() -> None:
         }
         for r in report.load_reports(results_dir)
     ]
-    summary = {
-        "command": "python benchmarks/training_run.py " + shlex.join(sys.argv[1:]),
+    payload = {
         "bench_command": shlex.join(["bench", arguments.command, "--quiet", *train_arguments]),
         "wall_seconds": wall_seconds,
         "peak_rss_mib": peak_rss_mib,
-        "machine": {"cpu": devices.cpu_model(), "python": platform.python_version()},
-        "date": dt.date.today().isoformat(),
         "models": rows,
     }
-    out = HERE / "results" / arguments.name
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
-    out.with_suffix(".md").write_text(_markdown(summary))
-    print(_markdown(summary))
+    benchmark.finish(payload, _markdown)
 
 
 def _split_at_separator(argv: list[str]) -> tuple[list[str], bool, list[str]]:
@@ -96,8 +91,9 @@ def _markdown(summary: dict) -> str:
     lines = [
         f"# {summary['bench_command']}",
         "",
-        f"Wall time {summary['wall_seconds']:.0f} s, peak RSS {summary['peak_rss_mib']:.0f} MiB, "
-        f"on {summary['machine']['cpu']} ({summary['date']}).",
+        f"Wall time {summary['wall_seconds']:.0f} s, peak RSS {summary['peak_rss_mib']:.0f} MiB.",
+        "",
+        harness.machine_line(summary),
         "",
         "| model | profile | folds | train images/fold | test images | test accuracy | ensemble "
         "| train s | images/s |",

@@ -1,5 +1,6 @@
 """The README's generated results table matches the committed result files."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -42,7 +43,9 @@ def test_performance_rows_read_their_benchmark_file(tmp_path, monkeypatch):
 
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # the script imports its siblings
     performance = load_script(ROOT / "benchmarks" / "readme_performance.py")
-    (tmp_path / "data_load.json").write_text(
+    results = tmp_path / "benchmarks" / "results"
+    results.mkdir(parents=True)
+    (results / "data_load.json").write_text(
         '{"command": "python benchmarks/data_load.py --repeats 3", "first_seconds": 0.456, '
         '"warm_seconds": 0.123}'
     )
@@ -52,3 +55,21 @@ def test_performance_rows_read_their_benchmark_file(tmp_path, monkeypatch):
     assert "`python benchmarks/data_load.py --repeats 3`" in loaded
     unmeasured = next(line for line in lines if "bench render" in line)
     assert "not yet measured" in unmeasured
+
+
+def test_a_file_from_an_earlier_form_of_its_script_shows_todays_command(tmp_path, monkeypatch):
+    from tests.conftest import load_script
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    performance = load_script(ROOT / "benchmarks" / "readme_performance.py")
+    results = tmp_path / "experiments" / "results"
+    results.mkdir(parents=True)
+    row = {"model": "lenet5", "ratio": 2.0, "bench": {"images_per_second": 10.0},
+           "2021": {"images_per_second": 5.0}}  # fmt: skip
+    earlier = {"command": "python experiments/throughput.py --seconds 20", "rows": [row]}
+    (results / "throughput.json").write_text(json.dumps(earlier))
+    line = next(line for line in performance.table(tmp_path).splitlines() if "2021 pip" in line)
+    assert "`python experiments/throughput.py --seconds 20` (an earlier form" in line
+    (results / "throughput.json").write_text(json.dumps({**earlier, "timed": "fit_fold"}))
+    line = next(line for line in performance.table(tmp_path).splitlines() if "2021 pip" in line)
+    assert "earlier form" not in line

@@ -3,23 +3,31 @@
 bench: the native 28x28 models with the full recipe's batch size, optimizer and augmentation,
 oneDNN on, and the precision and steps per execution `bench train` picks on this machine.
 2021: its architectures at 227x227 (`alexnet-227`, `resnet34-227`; LeNet-5 and the
-LSTM were already native), batch 32, Adam, TensorFlow's default settings. Each measurement runs
-in its own process (oneDNN is fixed at TensorFlow's import), times `fit` batch by batch on
-random data and reports the steady state: images/s over the compiled calls after the first
-``WARMUP_STEPS`` (compilation, allocation). Writes benchmarks/results/throughput.{json,md}.
+LSTM were already native), batch 32, Adam, TensorFlow's default settings. An experiment, run
+once for the comparison, not a benchmark kept current. Each measurement runs in its own process
+(oneDNN is fixed at TensorFlow's import) and trains through bench's trainer,
+``bench.train.training.fit_fold``, on a fixed subset of the training images (benchmarks/timing.py);
+the figure is the steady rate from its epoch seconds after the first epoch (tracing,
+compilation). Writes experiments/results/throughput.{json,md} (or to --out).
 
-    python benchmarks/throughput.py [--seconds 20]
+    python experiments/throughput.py [--repeats 1] [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
+from pathlib import Path
 
-import harness
-import timing
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "benchmarks"))  # the harness
 
-WARMUP_STEPS = 3
+import harness  # noqa: E402
+
+EPOCHS = 3  # the first is the warm-up
+TRAIN_IMAGES = {28: 4096, 227: 128}  # per epoch, by the resolution the network computes at
 PAIRS = (  # (model, bench's model, the 2021 pipeline's model)
     ("lenet5", "lenet5", "lenet5"),
     ("lstm", "lstm", "lstm"),
@@ -29,39 +37,27 @@ PAIRS = (  # (model, bench's model, the 2021 pipeline's model)
 
 
 def measure(job: dict) -> dict:
-    """Steady-state training images/s of one model under one pipeline (runs in a worker)."""
+    """fit_fold's steady training images/s of one model under one pipeline (runs in a worker)."""
+    from bench.train import devices
+
+    devices.load_backend()
     from dataclasses import replace
 
-    import numpy as np
+    import timing
 
     from bench.models import get_model
     from bench.recipes import RECIPE_2021
-    from bench.train import devices
-    from bench.train.training import compile_for
 
     spec = get_model(job["model"])
-    if job["pipeline"] == "bench":  # exactly what `bench train` compiles, augmentation included
-        compiled = compile_for(spec, spec.full, device=devices.detect(), seed=0, steps=100,
-                               metrics_=())  # fmt: skip
+    if job["pipeline"] == "bench":  # exactly what `bench train` trains, augmentation included
+        recipe, device = replace(spec.full, epochs=EPOCHS), devices.detect()
     else:  # the 2021 pipeline: Adam at 1e-3 (AdamW without decay), batch 32, float32
-        float32 = devices.Device(backend="tensorflow", gpus=(), mixed_precision="float32")
-        compiled = compile_for(spec, replace(RECIPE_2021, epochs=1), device=float32, seed=0,
-                               steps=100, metrics_=(), steps_per_execution=1)  # fmt: skip
-    model, policy = compiled.model, compiled.precision
-    steps_per_execution = compiled.steps_per_execution
-    batch = spec.full.batch_size if job["pipeline"] == "bench" else RECIPE_2021.batch_size
-    rng = np.random.default_rng(0)
-    steps = 4000 if spec.input_resolution == 28 else 200
-    images = rng.random((batch * min(steps, 64), 28, 28, 1), dtype=np.float32)
-    labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, len(images))]
-
-    images_per_second, calls = timing.training_rate(
-        model, images, labels, batch_size=batch, steps_per_execution=steps_per_execution,
-        seconds=job["seconds"], warmup_calls=WARMUP_STEPS, epochs=steps // 64 + 1, shuffle=False,
-    )  # fmt: skip
-    return {"model": spec.name, "batch_size": batch, "steps_timed": calls,
-            "precision": policy, "steps_per_execution": steps_per_execution,
-            "images_per_second": images_per_second}  # fmt: skip
+        recipe = replace(RECIPE_2021, epochs=EPOCHS)
+        device = devices.Device(backend="tensorflow", gpus=(), mixed_precision="float32")
+    fold = timing.fixed_fold(TRAIN_IMAGES[spec.input_resolution])
+    speed = timing.fit_speed(spec, recipe, device, fold)
+    return {**speed, "model": spec.name, "images_per_second": speed["steady_images_per_second"],
+            "recorded_images_per_second": speed["images_per_second"]}  # fmt: skip
 
 
 def _spawn(job: dict) -> dict:
@@ -79,30 +75,33 @@ def _describe(job: dict, sample: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0, help="timed seconds per entry")
     parser.add_argument("--repeats", type=int, default=1, help="interleaved rounds")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--models", nargs="+", choices=[pair[0] for pair in PAIRS],
+                        default=[pair[0] for pair in PAIRS])  # fmt: skip
     parser.add_argument(harness.WORKER_FLAG, metavar="JOB_JSON", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.worker:
         print(json.dumps(measure(json.loads(arguments.worker))))
         return
-    command = (f"python benchmarks/throughput.py --seconds {arguments.seconds:g} "
-               f"--repeats {arguments.repeats}")  # fmt: skip
-    report = harness.Report("throughput", command)
-    jobs = [{"model": model, "pipeline": pipeline, "seconds": arguments.seconds}
-            for _, bench_model, baseline_model in PAIRS
+    command = shlex.join(["python", "experiments/throughput.py", *sys.argv[1:]])
+    report = harness.Report("throughput", command, arguments.out)
+    jobs = [{"model": model, "pipeline": pipeline}
+            for name, bench_model, baseline_model in PAIRS if name in arguments.models
             for model, pipeline in ((bench_model, "bench"), (baseline_model, "2021"))]  # fmt: skip
     samples = harness.run_rounds(jobs, arguments.repeats, _spawn,
                                  key=lambda job: (job["model"], job["pipeline"]),
                                  describe=_describe)  # fmt: skip
     rows = []
     for name, bench_model, baseline_model in PAIRS:
+        if name not in arguments.models:
+            continue
         bench = _median_sample(samples[(bench_model, "bench")])
         baseline = _median_sample(samples[(baseline_model, "2021")])
         rate, base_rate = bench["images_per_second"], baseline["images_per_second"]
         ratio = rate / base_rate if rate and base_rate else None
         rows.append({"model": name, "bench": bench, "2021": baseline, "ratio": ratio})
-    report.finish({"repeats": arguments.repeats, "rows": rows}, _markdown)
+    report.finish({"repeats": arguments.repeats, "timed": "fit_fold", "rows": rows}, _markdown)
 
 
 def _median_sample(runs: list[dict]) -> dict:
@@ -135,9 +134,10 @@ def _markdown(summary: dict) -> str:
         "bench: native 28x28 models, the full recipe's batch size, optimizer and augmentation, "
         "`TF_ENABLE_ONEDNN_OPTS=1`, the precision and steps per execution `bench train` picks "
         "on this machine. 2021: the write-up's architectures (227x227 inside the "
-        "model for AlexNet and ResNet-34), batch 32, Adam, TensorFlow defaults. Steady state: "
-        f"images/s after the first {WARMUP_STEPS} compiled calls (batches, or groups of "
-        "batches where several run per call).",
+        "model for AlexNet and ResNet-34), batch 32, Adam, TensorFlow defaults. Both trained by "
+        f"`fit_fold` for {EPOCHS} epochs over {TRAIN_IMAGES[28]:,} training images "
+        f"({TRAIN_IMAGES[227]:,} at 227 px); steady state: images/s over the epochs after the "
+        "first, from the epoch seconds fit_fold records.",
         "",
         f"Reproduce: `{summary['command']}`",
         "",

@@ -12,9 +12,12 @@ each path in its own process:
 Both sets of ops are mapped onto a few shared groups (convolution forward, convolution backward
 for the input and for the weights, batch norm, element-wise, optimizer, data movement), so the
 two paths can be compared group by group. Random data, the recipe's batch size, no
-augmentation (ResNet-34's full recipe has none). Writes step_profile.{json,md} to --out.
+augmentation (ResNet-34's full recipe has none). An experiment: profiling needs its own
+loop around ``model.fit`` under the profiler, so it compiles through
+``bench.train.training.compile_for`` rather than timing ``fit_fold``. Writes
+step_profile.{json,md} to --out (experiments/results).
 
-    python benchmarks/step_profile.py [--model resnet34] [--steps 6] [--warmup-steps 3]
+    python experiments/step_profile.py [--model resnet34] [--steps 6] [--warmup-steps 3]
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
-import harness
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "benchmarks"))  # the harness and the PyTorch twin
+
+import harness  # noqa: E402
+
 SCHEMA_VERSION = 1
 PATHS = ("bench-tf", "torch-bf16")
 TOP_OPS = 15  # ops listed per path in the report
@@ -269,13 +274,13 @@ def main() -> None:
     parser.add_argument("--model", default="resnet34")
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--warmup-steps", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=harness.RESULTS)
+    parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument(harness.WORKER_FLAG)
     arguments = parser.parse_args()
     if arguments.worker:
         print(json.dumps(run_worker(json.loads(arguments.worker))))
         return
-    command = shlex.join(["python", "benchmarks/step_profile.py", *sys.argv[1:]])
+    command = shlex.join(["python", "experiments/step_profile.py", *sys.argv[1:]])
     report = harness.Report("step_profile", command, arguments.out)
     paths = {}
     for path in PATHS:

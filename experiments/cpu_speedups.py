@@ -5,24 +5,32 @@ TensorFlow's default thread pools, each model at the quick profile's batch size 
 (what a CPU user runs). Each variant changes one setting. Every measurement is its own process
 (oneDNN and thread pools are fixed at start-up); baseline and variants are interleaved and
 repeated, and the median is reported, because this machine is shared and speeds drift. Data is
-random (speed does not depend on it). Writes benchmarks/results/cpu_speedups.{json,md}.
+random (speed does not depend on it). Writes experiments/results/cpu_speedups.{json,md}.
 
-    python benchmarks/cpu_speedups.py [--repeats 2] [--seconds 8]
+An experiment, the record of how bench's CPU defaults (bench/train/devices.py) were chosen.
+Its variants are settings the trainer does not expose (several steps per call for the heavy
+models, one inter-op thread, oneDNN off), so unlike the benchmarks it cannot time
+``fit_fold``: it compiles through ``bench.train.training.compile_for`` and times ``model.fit``
+with its own callback (``training_rate`` below).
+
+    python experiments/cpu_speedups.py [--repeats 2] [--seconds 8] [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
-import harness
-import timing
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "benchmarks"))  # the harness
 
-from bench.models import default_model_names
+import harness  # noqa: E402
 
-HERE = Path(__file__).parent
+from bench.models import default_model_names  # noqa: E402
+
 MODELS = tuple(default_model_names())  # the registry's default set
 WARMUP_EXECUTIONS = 3
 EVALUATION_IMAGES = 2048
@@ -34,6 +42,30 @@ VARIANTS = {  # name: (what changes, the setting's values)
     "steps_per_execution 16": {"steps_per_execution": 16},
     "inter-op threads 1": {"inter_op": 1},
 }
+
+
+def training_rate(
+    model, images, labels, *, batch_size: int, steps_per_execution: int, seconds: float,
+    warmup_calls: int, epochs: int, shuffle: bool,
+) -> float:  # fmt: skip
+    """Images/s over the compiled calls after the first ``warmup_calls`` (compilation,
+    allocation), stopping once ``seconds`` have been timed. Keras reports the end of every
+    compiled call: one batch, or ``steps_per_execution`` of them."""
+    import keras
+
+    ends: list[float] = []
+
+    class CallTimer(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            ends.append(time.perf_counter())
+            timed = ends[warmup_calls:]
+            if len(timed) >= 3 and timed[-1] - timed[0] > seconds:
+                self.model.stop_training = True
+
+    model.fit(images, labels, batch_size=batch_size, epochs=epochs, verbose=0,
+              callbacks=[CallTimer()], shuffle=shuffle)  # fmt: skip
+    timed = ends[warmup_calls:]
+    return batch_size * steps_per_execution * (len(timed) - 1) / (timed[-1] - timed[0])
 
 
 def measure(job: dict) -> dict:
@@ -61,7 +93,7 @@ def measure(job: dict) -> dict:
     images = rng.random((images_per_execution * executions, 28, 28, 1), dtype=np.float32)
     labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, len(images))]
 
-    train, _ = timing.training_rate(
+    train = training_rate(
         model, images, labels, batch_size=recipe.batch_size, steps_per_execution=spe,
         seconds=job["seconds"], warmup_calls=WARMUP_EXECUTIONS, epochs=100, shuffle=True,
     )  # fmt: skip
@@ -93,16 +125,19 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="interleaved rounds")
     parser.add_argument("--seconds", type=float, default=8.0, help="timed training seconds")
     parser.add_argument("--model", action="append", choices=MODELS, help="default: the default set")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument(harness.WORKER_FLAG, metavar="JOB_JSON", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.worker:
         print(json.dumps(measure(json.loads(arguments.worker))))
         return
 
-    command = "python benchmarks/cpu_speedups.py"
+    command = "python experiments/cpu_speedups.py"
     command += f" --repeats {arguments.repeats} --seconds {arguments.seconds:g}"
     command += "".join(f" --model {model}" for model in arguments.model or ())
-    report = harness.Report("cpu_speedups", command)
+    if arguments.out.resolve() != (HERE / "results").resolve():
+        command += f" --out {arguments.out}"
+    report = harness.Report("cpu_speedups", command, arguments.out)
     models = tuple(arguments.model or MODELS)
     jobs = [
         {"model": model, "variant": variant, "seconds": arguments.seconds,
