@@ -1,9 +1,14 @@
 """The typed records: what training measured (``FitResult``), the stored record of a fold
 (``FoldRecord``) and of a run (``RunManifest``), built once and read by attribute everywhere.
 
-On disk a fold record is one flat JSON object (schema 2; schema-1 files, which lack the newer
-fields, still load with those fields empty). Records travel between machines, so every field
-that later becomes a path, an index or a number is checked on the way in.
+On disk a fold record is one JSON object. Since schema 3 it states each fact once: what decides
+the fold's numbers is its ``config`` (profile, seed, plan: folds, subset sizes and the recipe with
+its epochs and batch size), ``mixed_precision`` and ``architecture_digest``, and its identity
+(what ``fold_key`` digests) is their sum. Schema 2 also stored the profile, seed, folds, epochs
+and batch size at the top level and the whole identity beside them; schema-1 files lack the
+newer fields. Both still load as they always have, into the same ``FoldRecord``. Records travel
+between machines, so every field that later becomes a path, an index or a number is checked on
+the way in.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from typing import Any
 
 from bench.errors import BenchError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # of the results store: fold records (see above) and run manifests
+STORED_ONCE = 3  # the first schema that stores each fact of a fold once
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # model and profile names: they become paths
 
 
@@ -76,9 +82,15 @@ class FoldRecord(FitResult):
     def from_json(cls, data: dict, path: Path | str) -> FoldRecord:
         """A record from its parsed JSON; one-line ``BenchError`` naming ``path`` when it is
         not one bench wrote."""
-        missing = sorted(_REQUIRED - data.keys())
+        once = isinstance(data.get("schema_version"), int) and data["schema_version"] >= STORED_ONCE
+        missing = sorted((_REQUIRED_ONCE if once else _REQUIRED) - data.keys())
         if missing:
             raise BenchError(f"{path}: fold result lacks {', '.join(missing)}; delete it")
+        if once:
+            data = {**data, **_config_facts(data["config"], path)}
+            data["identity"] = fold_identity(
+                data["config"], data["mixed_precision"], data["architecture_digest"]
+            )
         if not _well_formed(data):
             raise BenchError(
                 f"{path}: fold result has a malformed model, profile, fold or folds field; "
@@ -90,8 +102,18 @@ class FoldRecord(FitResult):
         return cls(**values)
 
     def to_json(self) -> dict:
+        """The record as stored: in its own schema, each fact once from ``STORED_ONCE`` on."""
         data = dataclasses.asdict(self)
         data["gpus"] = list(self.gpus)
+        if self.schema_version >= STORED_ONCE:
+            if self.identity is None:
+                raise ValueError(f"{self.model} fold {self.fold}: a record needs its identity")
+            # The identity is what the key was computed from: store it, as its three parts.
+            config = {k: v for k, v in self.identity.items() if k not in _IDENTITY_EXTRAS}
+            data.update(config=config, mixed_precision=self.identity["precision"],
+                        architecture_digest=self.identity["architecture"])  # fmt: skip
+            for name in ("identity", *_CONFIG_FACTS):
+                del data[name]
         return {name: value for name, value in data.items() if value is not None}
 
     @classmethod
@@ -107,6 +129,35 @@ _REQUIRED = frozenset({
     "batch_size", "epoch_seconds", "train_seconds", "images_per_second", "history", "cv", "test",
     "finished_at", "test_predictions", "schema_version",
 })  # fmt: skip
+# The record's fields that schema 3 stores only in its config (where the config holds them).
+_CONFIG_FACTS = {
+    "profile": ("profile",), "seed": ("seed",), "folds": ("plan", "folds"),
+    "epochs": ("plan", "recipe", "epochs"), "batch_size": ("plan", "recipe", "batch_size"),
+}  # fmt: skip
+_IDENTITY_EXTRAS = ("precision", "architecture")  # an identity's keys beyond the config's
+_REQUIRED_ONCE = _REQUIRED - _CONFIG_FACTS.keys() | {"mixed_precision", "architecture_digest"}
+
+
+def fold_identity(config: dict, precision: str, architecture: str) -> dict:
+    """Everything that decides a fold's numbers: its config (profile, seed, plan), the Keras
+    dtype policy and the architecture digest. A fold's key digests it (``bench.train.fold_key``)."""
+    return {**config, "precision": precision, "architecture": architecture}
+
+
+def _config_facts(config: Any, path: Path | str) -> dict:
+    """The fields a schema-3 record keeps only in its config, read from there."""
+    facts = {}
+    for name, keys in _CONFIG_FACTS.items():
+        value = config
+        for key in keys:
+            if not isinstance(value, dict) or key not in value:
+                raise BenchError(
+                    f"{path}: fold result's config has no {'.'.join(keys)}; "
+                    "move it out of the results folder"
+                )
+            value = value[key]
+        facts[name] = value
+    return facts
 
 
 def _well_formed(data: dict) -> bool:

@@ -10,7 +10,8 @@ folds)::
     superseded/<stamp>/<model>/<profile>/   folds of an older key, moved aside (never deleted)
 
 Schema 1 stored folds directly under ``<model>/`` with float16 test probabilities and no
-held-out probabilities; such folds are still read (see ``load_folds``).
+held-out probabilities; such folds are still read (see ``load_folds``). Schema 3 changed only
+what a fold's JSON holds (each fact once; see ``bench.records``).
 
 Every file is written to a temporary name and renamed, the probabilities before the JSON that
 names their digest, so an interrupted run leaves finished folds intact and nothing half-written.
@@ -37,6 +38,9 @@ from bench.records import SCHEMA_VERSION, FoldRecord, RunManifest
 
 RUNS_DIR = "runs"
 SUPERSEDED_DIR = "superseded"
+TEST_SUFFIX = ".test.npz"  # beside fold-NN.json: the test images' probabilities
+HELD_OUT_SUFFIX = ".held-out.npz"  # and the held-out fold's (since schema 2)
+PREDICTION_SUFFIXES = (TEST_SUFFIX, HELD_OUT_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -95,15 +99,16 @@ def _npz(predictions: Predictions) -> bytes:
 
 
 def write_fold(results_dir: Path, record: FoldRecord, predictions: FoldPredictions) -> Path:
-    """Store one finished fold atomically and return the JSON's path.
+    """Store one finished fold atomically, in its record's schema (the engine's records are of
+    the current one), and return the JSON's path.
 
     Probabilities are kept at float32 so every published score can be recomputed exactly.
     """
     path = fold_path(results_dir, record.model, record.profile, record.fold)
     references = {}
     for field_name, suffix, arrays in (
-        ("test_predictions", ".test.npz", predictions.test),
-        ("held_out_predictions", ".held-out.npz", predictions.held_out),
+        ("test_predictions", TEST_SUFFIX, predictions.test),
+        ("held_out_predictions", HELD_OUT_SUFFIX, predictions.held_out),
     ):
         payload = _npz(arrays)
         npz_path = path.with_suffix(suffix)
@@ -112,7 +117,7 @@ def write_fold(results_dir: Path, record: FoldRecord, predictions: FoldPredictio
             "file": npz_path.name,
             "sha256": hashlib.sha256(payload).hexdigest(),
         }
-    record = dataclasses.replace(record, schema_version=SCHEMA_VERSION, **references)
+    record = dataclasses.replace(record, **references)
     _write_record(path, record)
     return path
 
@@ -126,10 +131,10 @@ def upgrade_record(results_dir: Path, stored: StoredFold, record: FoldRecord) ->
     moved beside it unchanged (their digest still holds), and remove the old JSON."""
     path = fold_path(results_dir, record.model, record.profile, record.fold)
     if path != stored.path:
-        old_npz = stored.path.with_suffix(".test.npz")
+        old_npz = stored.path.with_suffix(TEST_SUFFIX)
         if old_npz.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(old_npz, path.with_suffix(".test.npz"))
+            os.replace(old_npz, path.with_suffix(TEST_SUFFIX))
     _write_record(path, record)
     if path != stored.path:
         stored.path.unlink()
@@ -225,7 +230,7 @@ def supersede(results_dir: Path, model: str, stale: list[StoredFold], stamp: str
     for stored in stale:
         folder = target / stored.profile
         folder.mkdir(parents=True, exist_ok=True)
-        for suffix in (".json", ".test.npz", ".held-out.npz"):
+        for suffix in (".json", *PREDICTION_SUFFIXES):
             path = stored.path.with_suffix(suffix)
             if path.exists():
                 shutil.move(str(path), folder / path.name)

@@ -31,7 +31,7 @@ def test_train_stores_folds_and_prints_the_table(synthetic, tmp_path):
     assert "lenet5 fold 2/2" in result.output
     assert "smoke" in result.output  # the profile is shown with the results
     record = json.loads(results.fold_path(tmp_path, "lenet5", "smoke", 0).read_text())
-    assert record["seed"] == 7
+    assert record["config"]["seed"] == 7
 
 
 def test_precision_option_reaches_every_fold_record(synthetic, tmp_path):

@@ -33,18 +33,19 @@ def test_every_default_model_trains_end_to_end(synthetic, tmp_path):
         for fold in (0, 1):
             record = json.loads(results.fold_path(tmp_path, model, "smoke", fold).read_text())
             assert record["schema_version"] == results.SCHEMA_VERSION
-            assert record["profile"] == "smoke" and record["folds"] == 2
+            assert record["config"]["profile"] == "smoke" and record["config"]["plan"]["folds"] == 2
             assert record["parameters"] > 0 and record["architecture"]
             assert record["train_images"] + record["held_out_images"] == 40
             assert record["test_images"] == 20
             path = results.fold_path(tmp_path, model, "smoke", fold)
             stored = results.StoredFold(path, FoldRecord.from_json(record, path))
+            assert (stored.record.profile, stored.record.folds) == ("smoke", 2)
             for which, scores in (("test", record["test"]), ("held_out", record["cv"])):
                 arrays = results.load_predictions(stored, which)
                 predicted = arrays.probabilities.argmax(axis=1)
                 assert scores["accuracy"] == np.mean(predicted == arrays.labels)
             assert np.sum(record["test"]["confusion"]) == 20
-            assert len(record["history"]["val_accuracy"]) == record["epochs"] == 1
+            assert len(record["history"]["val_accuracy"]) == stored.record.epochs == 1
             # one epoch, no warm-up: the cosine schedule has reached zero when the epoch ends
             assert record["history"]["learning_rate"] == [pytest.approx(0.0, abs=1e-9)]
             assert record["train_seconds"] > 0 and record["images_per_second"] > 0
@@ -121,7 +122,7 @@ def test_config_change_retrains_and_keeps_the_old_folds(synthetic, tmp_path):
                            for kind in ("held-out.npz", "json", "test.npz")]  # fmt: skip
     assert any("moved 2 fold(s)" in note for note in reporter.notes)
     record = json.loads(results.fold_path(tmp_path, "lenet5", "smoke", 0).read_text())
-    assert record["epochs"] == 2
+    assert record["config"]["plan"]["recipe"]["epochs"] == 2
 
 
 def test_fresh_retrains_only_this_shard(synthetic, tmp_path):

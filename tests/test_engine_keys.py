@@ -31,8 +31,9 @@ def test_precision_is_part_of_the_key(synthetic, tmp_path):
     outcome = smoke_run(directory, tmp_path, precision="mixed_bfloat16")
     assert outcome.trained == [("lenet5", 0), ("lenet5", 1)]
     assert len(outcome.superseded) == 1
-    record = json.loads(results.fold_path(tmp_path, "lenet5", "smoke", 0).read_text())
-    assert record["identity"]["precision"] == record["mixed_precision"] == "mixed_bfloat16"
+    (stored, _) = results.load_folds(tmp_path, "lenet5", "smoke")
+    assert stored.record.identity["precision"] == stored.record.mixed_precision
+    assert stored.record.mixed_precision == "mixed_bfloat16"
 
 
 def test_an_edited_architecture_retrains(synthetic, tmp_path, monkeypatch):
@@ -116,7 +117,8 @@ def test_schema_1_folds_are_kept_and_moved_into_their_profile(synthetic, tmp_pat
     directory, _ = synthetic
     smoke_run(directory, tmp_path)
     for stored in results.load_folds(tmp_path, "lenet5"):  # rewrite as the old bench stored them
-        record = {k: v for k, v in stored.record.to_json().items()
+        flat = dataclasses.replace(stored.record, schema_version=1).to_json()
+        record = {k: v for k, v in flat.items()
                   if k not in ("identity", "held_out_predictions")}  # fmt: skip
         record.update(schema_version=1, fold_key="0123456789abcdef")
         old = tmp_path / "lenet5" / stored.path.name
@@ -232,7 +234,14 @@ def test_hostile_fold_fields_are_refused_with_one_line(synthetic, tmp_path, fiel
     directory, _ = synthetic
     smoke_run(directory, tmp_path)
     path = results.fold_path(tmp_path, "lenet5", "smoke", 1)
-    path.write_text(json.dumps({**json.loads(path.read_text()), field: value}))
+    record = json.loads(path.read_text())
+    if field == "profile":  # each where the record keeps it
+        record["config"]["profile"] = value
+    elif field == "folds":
+        record["config"]["plan"]["folds"] = value
+    else:
+        record[field] = value
+    path.write_text(json.dumps(record))
     with pytest.raises(BenchError, match="malformed model, profile, fold or folds") as raised:
         results.load_folds(tmp_path, "lenet5")
     assert str(path) in str(raised.value) and "\n" not in str(raised.value)
