@@ -15,7 +15,7 @@ from bench.site.output import Writer
 
 DATA_DIR = urls.RESULTS_DATA
 CSV_PATH = urls.CSV
-SUFFIXES = (".test.npz", ".held-out.npz")  # probabilities beside each fold JSON
+SUFFIXES = results.PREDICTION_SUFFIXES  # probabilities beside each fold JSON
 # (CSV column, summary-row key); (mean, std) pairs become two columns, and so do the 95%
 # intervals named in INTERVAL_FIELDS (empty cells where a model has none).
 CSV_FIELDS = (
