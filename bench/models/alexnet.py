@@ -77,7 +77,7 @@ def classifier(x, width: int, num_classes: int):
 # decoupled weight decay, a one-epoch warm-up, flips and 5 % shifts (validation 0.9146) beat
 # SGD + Nesterov at 0.05 with label smoothing and 10 % shifts (0.9094); three folds trained with
 # it averaged 0.9007 on the test set, under the 2021 figure. Those test scores (and the test
-# curve of benchmarks/time_to_accuracy.py) prompted two more candidates, so the candidates were
+# curve of experiments/time_to_accuracy.py) prompted two more candidates, so the candidates were
 # not chosen blind: the same recipe over 8 epochs (0.9287) and over 4 epochs without
 # augmentation (0.9228). The choice among them used validation scores only, by a rule fixed
 # before the trials ran: 8 epochs only for 0.3 points or more over the best 4-epoch candidate.

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # bench.models imports Keras, which must wait for prepare_env
 
 BACKENDS = ("tensorflow", "jax", "torch")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
-# CPU settings from benchmarks/results/cpu_speedups.md (this project's 2-core CPU, TensorFlow with
+# CPU settings from experiments/results/cpu_speedups.md (this project's 2-core CPU, TensorFlow with
 # oneDNN): bfloat16 trained AlexNet 1.45x and ResNet-34 1.29x faster, and the LSTM no faster;
 # 16 steps per compiled call trained LeNet-5 1.1x-1.8x faster, the LSTM no faster and the heavy
 # networks no faster (their step dwarfs the call overhead, and progress would update rarely).
