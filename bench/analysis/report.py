@@ -79,7 +79,7 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
     if len(keys) > 1:
         raise BenchError(
             f"{stored[0].path.parent}: folds from {len(keys)} different configs; rerun "
-            f"`bench train --model {first['model']}` to retrain them under one"
+            f"`bench train --model {first.model}` to retrain them under one"
         )
     records = [s.record for s in stored]
     predictions = [results.load_predictions(s) for s in stored]
