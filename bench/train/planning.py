@@ -72,7 +72,11 @@ def plan_model(
 
 
 def architecture(spec: ModelSpec) -> tuple[list[dict], str]:
-    """The layer table and architecture digest of ``spec`` as built now (float32 policy)."""
+    """The layer table and architecture digest of ``spec`` as built now (float32 policy).
+
+    Built here, once per model and run, because the key must be known before any fold trains;
+    each fold still builds its own model (fresh weights from its seed, under its dtype policy
+    and distribution scope, perhaps in a Ray worker), so this one cannot be handed on."""
     keras.mixed_precision.set_global_policy("float32")
     model = spec.build()
     return layer_table(model), architecture_digest(model)
