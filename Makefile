@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PROFILE ?= auto
 PYTEST_ARGS ?=
 
-.PHONY: site test data lint clean
+.PHONY: site test test-fast data lint clean
 
 site: $(VENV)/.runtime-installed
 	$(BIN)/bench data fetch
@@ -16,6 +16,11 @@ data: $(VENV)/.runtime-installed
 
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The edit-test loop: everything but the tests marked slow in tests/conftest.py (real
+# trainings, browsers, Ray clusters, frameworks in subprocesses). CI runs `make test`.
+test-fast: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

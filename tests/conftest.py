@@ -37,6 +37,39 @@ def load_script(path: Path):
     return module
 
 
+# --- the quick lane ----------------------------------------------------------------------------
+# `make test-fast` runs the suite without the tests marked slow here: those that train real
+# Keras models (smoke folds included), drive a browser, start a Ray cluster or a framework in a
+# subprocess. `make test` (CI) runs everything. Whole modules first, then single tests by name.
+SLOW_MODULES = frozenset({
+    "test_engine", "test_engine_keys", "test_engine_backends", "test_ray_executor",
+    "test_site_browser", "test_torch_reference", "test_committed_results",
+})  # fmt: skip
+SLOW_TESTS = frozenset({
+    # trainings through the CLI or the engine
+    "test_train_stores_folds_and_prints_the_table",
+    "test_precision_option_reaches_every_fold_record",
+    "test_ctrl_c_exits_130_with_a_resume_hint", "test_out_of_memory_suggests_a_smaller_batch",
+    "test_a_crash_is_reported_as_a_crash", "test_build_site_trains_then_renders",
+    "test_a_toy_model_trains_and_is_published", "test_no_options_give_the_dataclass_defaults",
+    # every model built, stepped, saved and loaded; under each backend in a subprocess
+    "test_builds_float32_logits_of_the_documented_size",
+    "test_layer_table_adds_up_to_the_parameter_count",
+    "test_one_training_step_moves_every_trainable_weight",
+    "test_save_and_load_give_identical_predictions", "test_layer_names_follow_the_papers",
+    "test_every_model_builds_and_trains_on_backend",
+    # a fresh interpreter that must not import a framework
+    "test_bad_options_are_answered_before_keras_loads", "test_rendering_imports_no_framework",
+})  # fmt: skip
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module in SLOW_MODULES or item.originalname in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
+
 # --- optional capabilities: skip on a developer's machine, fail under CI ---------------------
 # CI (the CI variable set) installs every optional capability (JAX, PyTorch, Chromium,
 # Playwright, the page checkers of tests/checkers and Java), so there a missing one is a broken

@@ -58,9 +58,11 @@ def write_results(
     test_images: int = 50,
     seed: int = 0,
     run_id: str = "2026-11-28T090000-a1b2c3",
+    epochs: int | None = None,
 ) -> Path:
-    """Store ``folds`` folds of every model in ``models`` and one manifest; returns the dir."""
-    run_config = config.build_config(profile, models, seed=seed)
+    """Store ``folds`` folds of every model in ``models`` and one manifest; returns the dir.
+    ``epochs`` overrides the recipe's, as ``bench train --epochs`` would (another key)."""
+    run_config = config.build_config(profile, models, seed=seed, epochs=epochs)
     rng = np.random.default_rng(seed)
     indices = np.sort(rng.choice(len(test_labels), size=test_images, replace=False))
     labels = test_labels[indices].astype(np.int64)
