@@ -22,7 +22,7 @@ from pathlib import Path
 
 import readme_block
 
-from bench.train.budget import format_duration
+from bench.durations import format_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = "benchmarks/readme_performance.py"

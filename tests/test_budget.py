@@ -6,8 +6,9 @@ from typing import NamedTuple
 
 import pytest
 
+from bench.durations import format_duration, parse_duration
 from bench.errors import BenchError
-from bench.train.budget import Budget, FoldTimer, format_duration, furthest_first, parse_duration
+from bench.train.budget import Budget, FoldTimer, furthest_first
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ PACKAGE = Path(bench.__file__).resolve().parent
 # model registry), then the stages in the order data flows through them.
 STAGES = ("shared", "data", "train", "analysis", "site", "cli")
 SHARED = {"__init__", "__main__", "errors", "records", "results", "recipes", "config", "models",
-          "metrics", "paths"}  # fmt: skip
+          "metrics", "paths", "durations"}  # fmt: skip
 
 
 def _stage(module: str) -> str:

@@ -13,8 +13,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from bench.durations import format_duration
 from bench.records import FoldRecord
-from bench.train.budget import Budget, format_duration
+from bench.train.budget import Budget
 from bench.train.engine import WorkItem
 
 

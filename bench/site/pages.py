@@ -13,6 +13,8 @@ from pathlib import Path
 
 import jinja2
 
+from bench import durations
+
 
 def pct(value: float, digits: int = 2, unit: str = "%") -> str:
     """A fraction as a percentage: 0.91114 -> '91.11%' (``unit=""`` where a header says %)."""
@@ -56,20 +58,6 @@ def pvalue(value: float) -> str:
 def num(value: float, digits: int = 0) -> str:
     """Thousands separators and fixed decimals: 61706 -> '61,706'."""
     return f"{value:,.{digits}f}"
-
-
-def seconds(value: float) -> str:
-    """A duration for people: '0.84 s', '42 s', '3 min 05 s', '2 h 04 min'."""
-    if value < 10:
-        return f"{value:.2f} s"
-    whole = int(round(value))
-    if whole < 60:
-        return f"{whole} s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def shape(dims: list) -> str:
@@ -125,7 +113,7 @@ FILTERS = {
     "points_interval": points_interval,
     "pvalue": pvalue,
     "num": num,
-    "seconds": seconds,
+    "seconds": durations.readable,
     "shape": shape,
     "long_date": long_date,
     "timestamp": timestamp,

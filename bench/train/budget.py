@@ -1,4 +1,4 @@
-"""A wall-clock budget for training: parse it, order folds (furthest model first), admit folds.
+"""A wall-clock budget for training: order folds (furthest model first), predict, admit folds.
 
 Pure logic only; the engine decides what to run and the CLI what to show. The convention for
 "no budget" is ``Budget | None``: callers pass ``None`` and skip every check.
@@ -6,48 +6,13 @@ Pure logic only; the engine decides what to run and the CLI what to show. The co
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from bench.errors import BenchError
-
 T = TypeVar("T")
-
-# Units in descending order, each at most once; whitespace between parts so "1h 30m" (what
-# format_duration prints) reads back.
-_NUMBER = r"\d+(?:\.\d+)?"
-_DURATION = re.compile(
-    rf"(?:(?P<hours>{_NUMBER})h)?\s*(?:(?P<minutes>{_NUMBER})m)?\s*(?:(?P<seconds>{_NUMBER})s)?",
-    re.IGNORECASE,
-)
-_SECONDS_PER_UNIT = {"hours": 3600.0, "minutes": 60.0, "seconds": 1.0}
-
-
-def parse_duration(text: str, option: str = "--time-budget") -> float:
-    """Seconds in a duration such as ``90m``, ``2h``, ``1h30m`` or ``1.5h``; more than zero."""
-    match = _DURATION.fullmatch(text.strip())
-    parts = {} if match is None else {k: v for k, v in match.groupdict().items() if v is not None}
-    seconds = sum(float(value) * _SECONDS_PER_UNIT[unit] for unit, value in parts.items())
-    if not parts or seconds <= 0:
-        raise BenchError(
-            f"{option} {text!r}: expected a duration such as 90m, 2h or 1h30m (more than zero)"
-        )
-    return seconds
-
-
-def format_duration(seconds: float) -> str:
-    """Whole seconds as ``1h 30m``, ``12m 5s`` or ``40s``; negative time shows as ``0s``."""
-    total = max(0, round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [
-        f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if value
-    ]
-    return " ".join(parts) or "0s"
 
 
 def furthest_first(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import config
+from bench import config, durations
 from bench.errors import BenchError
 from bench.train.ray_executor import RaySettings, require_ray
 
@@ -34,7 +34,7 @@ class TrainOptions:
     shard: str = "0/1"
     strategy: str = "default"
     precision: str = "auto"  # a Keras dtype policy, or auto (see bench.train.devices.detect)
-    time_budget: str | None = None  # e.g. "90m", "2h", "1h30m" (see bench.train.budget)
+    time_budget: str | None = None  # e.g. "90m", "2h", "1h30m" (see bench.durations)
     # build-site: leave alone the models the site shows from a fuller profile than this run's
     skip_shown_from_fuller: bool = False
     executor: str = "local"  # local, or ray (every fold a Ray task; see bench.train.ray_executor)
@@ -60,12 +60,12 @@ def parse(options: TrainOptions) -> RunRequest:
     # Imported here: scikit-learn (under protocol) takes seconds, and the command line imports
     # this module at start-up for TrainOptions.
     from bench.data import protocol
-    from bench.train import budget, devices
+    from bench.train import devices
 
     shard = protocol.parse_shard(options.shard)
     seconds = None
     if options.time_budget is not None:
-        seconds = budget.parse_duration(options.time_budget)
+        seconds = durations.parse_duration(options.time_budget)
     devices.check_precision(options.precision)
     config.check_profile(options.profile, auto=True)
     config.check_overrides(folds=options.folds, epochs=options.epochs,
