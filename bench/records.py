@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import BenchError
+from bench.metrics import Evaluation, Scores
 
 SCHEMA_VERSION = 3  # of the results store: fold records (see above) and run manifests
 STORED_ONCE = 3  # the first schema that stores each fact of a fold once
@@ -42,8 +43,8 @@ class FitResult:
     train_seconds: float
     images_per_second: float
     history: dict[str, list[float]]
-    cv: dict[str, Any]  # held-out fold scores as measured at training time
-    test: dict[str, Any]  # test scores as measured at training time
+    cv: Scores  # held-out fold scores as measured at training time (no 2021 pair)
+    test: Evaluation  # test scores as measured at training time
     finished_at: str
     # Recorded since schema 2 (or late in schema 1); None where a stored fold lacks them.
     mixed_precision: str | None = None
@@ -96,15 +97,23 @@ class FoldRecord(FitResult):
                 f"{path}: fold result has a malformed model, profile, fold or folds field; "
                 "move it out of the results folder"
             )
+        try:
+            scores = Scores.from_json(data["cv"]), Evaluation.from_json(data["test"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise BenchError(
+                f"{path}: fold result has malformed scores ({str(error)[:80]}); "
+                "move it out of the results folder"
+            ) from None
         known = {f.name for f in dataclasses.fields(cls)}
         values = {name: data[name] for name in known if name in data}
         values["gpus"] = tuple(values.get("gpus") or ())
+        values["cv"], values["test"] = scores
         return cls(**values)
 
     def to_json(self) -> dict:
         """The record as stored: in its own schema, each fact once from ``STORED_ONCE`` on."""
         data = dataclasses.asdict(self)
-        data["gpus"] = list(self.gpus)
+        data.update(gpus=list(self.gpus), cv=self.cv.to_json(), test=self.test.to_json())
         if self.schema_version >= STORED_ONCE:
             if self.identity is None:
                 raise ValueError(f"{self.model} fold {self.fold}: a record needs its identity")
@@ -119,7 +128,8 @@ class FoldRecord(FitResult):
     @classmethod
     def of(cls, fit: FitResult, **who: Any) -> FoldRecord:
         """The stored record of a fit: ``who`` gives the fields beyond ``FitResult``."""
-        return cls(**dataclasses.asdict(fit), **who)
+        fields = {field.name: getattr(fit, field.name) for field in dataclasses.fields(fit)}
+        return cls(**fields, **who)
 
 
 # Fields every record has had since schema 1; the others load as None when absent.

@@ -44,11 +44,12 @@ def _summary(results_dir: Path) -> str:
         "|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in report.load_reports(results_dir):
-        accuracy, f1 = r.test["accuracy"], r.test["f1_macro"]
+        accuracy, f1 = r.test.accuracy, r.test.f1_macro
         lines.append(
             f"| {r.model} | {r.profile} | {r.folds_done}/{r.folds_planned} | "
-            f"{accuracy[0]:.4f} ± {accuracy[1]:.4f} | {f1[0]:.4f} ± {f1[1]:.4f} | "
-            f"{r.ensemble['accuracy']:.4f} | {r.train_seconds:.0f} | {r.images_per_second:.0f} |"
+            f"{accuracy.mean:.4f} ± {accuracy.std:.4f} | {f1.mean:.4f} ± {f1.std:.4f} | "
+            f"{r.ensemble.scores.accuracy:.4f} | {r.train_seconds:.0f} | "
+            f"{r.images_per_second:.0f} |"
         )
     return "\n".join(lines)
 

@@ -33,7 +33,7 @@ def table(results_dir: Path, content_dir: Path) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in report.load_reports(results_dir):
-        mean, std = r.test["accuracy"]
+        mean, std = r.test.accuracy.mean, r.test.accuracy.std
         theirs = reference.get(r.model)
         comparable = r.comparable_with_2021 and theirs
         hours = r.train_seconds / 3600
@@ -43,7 +43,7 @@ def table(results_dir: Path, content_dir: Path) -> str:
             r.display_name, r.profile, f"{r.folds_done}/{r.folds_planned}",
             "/".join(f"{n:,}" for n in train_images), f"{r.test_images:,}",
             f"{mean:.4f} ± {std:.4f}" if r.folds_done > 1 else f"{mean:.4f} (one fold)",
-            f"{r.ensemble['accuracy']:.4f}",
+            f"{r.ensemble.scores.accuracy:.4f}",
             f"{theirs['accuracy']:.4f}" if comparable else "not comparable",
             f"{hours:.2f}", ", ".join(devices),
         ]  # fmt: skip

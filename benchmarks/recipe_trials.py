@@ -150,7 +150,7 @@ def run_trial(model: str, name: str, recipe: Recipe, fold: FoldData, device) -> 
         "recipe": asdict(recipe),
         "train_images": fit.train_images,
         "validation_images": fit.held_out_images,
-        "validation_accuracy": fit.cv["accuracy"],
+        "validation_accuracy": fit.cv.accuracy,
         "validation_curve": fit.history["val_accuracy"],
         "train_accuracy_last_epoch": fit.history["accuracy"][-1],
         "train_seconds": fit.train_seconds,

@@ -62,9 +62,9 @@ def main() -> None:
             "folds": f"{r.folds_done}/{r.folds_planned}",
             "train_images_per_fold": r.folds[0].train_images,
             "test_images": r.test_images,
-            "test_accuracy_mean": r.test["accuracy"][0],
-            "test_accuracy_std": r.test["accuracy"][1],
-            "ensemble_accuracy": r.ensemble["accuracy"],
+            "test_accuracy_mean": r.test.accuracy.mean,
+            "test_accuracy_std": r.test.accuracy.std,
+            "ensemble_accuracy": r.ensemble.scores.accuracy,
             "train_seconds": r.train_seconds,
             "images_per_second": r.images_per_second,
         }

@@ -55,7 +55,7 @@ def test_every_default_model_trains_end_to_end(synthetic, tmp_path):
     assert manifest.environment["versions"]["keras"]
     summaries = report.load_reports(tmp_path)
     assert {s.model for s in summaries} == set(DEFAULT_MODELS)
-    accuracies = [s.test["accuracy"][0] for s in summaries]
+    accuracies = [s.test.accuracy.mean for s in summaries]
     assert accuracies == sorted(accuracies, reverse=True)
     assert summaries[0].predictions.probabilities.shape == (20, 10)
 

@@ -108,7 +108,7 @@ def test_held_out_probabilities_are_stored_at_full_precision(synthetic, tmp_path
     train_labels = arrays["train-labels-idx1-ubyte"]
     np.testing.assert_array_equal(held.labels, train_labels[held.indices])
     predicted = held.probabilities.argmax(axis=1)
-    assert np.mean(predicted == held.labels) == stored.record.cv["accuracy"]
+    assert np.mean(predicted == held.labels) == stored.record.cv.accuracy
     with np.load(stored.path.with_suffix(".test.npz")) as raw:
         assert raw["probabilities"].dtype == np.float32
 

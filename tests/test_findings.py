@@ -55,7 +55,7 @@ def lstm(stored_reports):
 
 def scored(r: report.ModelReport, mean: float, std: float, **changes) -> report.ModelReport:
     """``r`` with its mean ± std test accuracy replaced (and any other field in ``changes``)."""
-    return replace(r, test={**r.test, "accuracy": (mean, std)}, **changes)
+    return replace(r, test=replace(r.test, accuracy=metrics.MeanStd(mean, std)), **changes)
 
 
 def measured(
@@ -65,14 +65,15 @@ def measured(
     images replaced, every number derived from them consistent."""
     labels = r.predictions.labels
     fold_test = tuple(
-        {**scores, "accuracy": accuracy}
+        replace(scores, accuracy=accuracy)
         for scores, accuracy in zip(r.fold_test, fold_accuracies, strict=True)
     )
+    ensemble_scores = replace(r.ensemble.scores, accuracy=float(np.mean(correct)))
     return replace(
         r,
-        test={**r.test, "accuracy": metrics.mean_std(fold_accuracies)},
+        test=replace(r.test, accuracy=metrics.mean_std(fold_accuracies)),
         fold_test=fold_test,
-        ensemble={**r.ensemble, "accuracy": float(np.mean(correct))},
+        ensemble=replace(r.ensemble, scores=ensemble_scores),
         predictions=replace(r.predictions, predicted=np.where(correct, labels, (labels + 1) % 10)),
     )
 
@@ -83,8 +84,19 @@ def right_on(images: range, total: int = 50) -> np.ndarray:
     return correct
 
 
-def with_ensemble(r: report.ModelReport, **ensemble) -> report.ModelReport:
-    return replace(r, ensemble={**r.ensemble, **ensemble})
+def with_ensemble(
+    r: report.ModelReport,
+    *,
+    confusion: list[list[int]] | None = None,
+    f1: list[float] | None = None,
+) -> report.ModelReport:
+    """``r`` with its ensemble's confusion matrix or per-class F1 (or both) replaced."""
+    ensemble = r.ensemble
+    if confusion is not None:
+        ensemble = replace(ensemble, confusion=tuple(map(tuple, confusion)))
+    if f1 is not None:
+        ensemble = replace(ensemble, per_class=replace(ensemble.per_class, f1=tuple(f1)))
+    return replace(r, ensemble=ensemble)
 
 
 def other_test_images(r: report.ModelReport) -> report.ModelReport:
@@ -182,8 +194,8 @@ def test_per_class_f1_table_follows_each_ensemble(lenet, lstm):
     f1_lenet = [0.9, 0.8, 0.7, 0.6, 0.5, 0.9, 0.4, 0.9, 0.9, 0.9]
     f1_lstm = [0.8, 0.9, 0.7, 0.5, 0.6, 0.9, 0.3, 0.9, 0.9, 0.9]
     reports = [
-        with_ensemble(scored(lenet, 0.9, 0.01), per_class={"f1": f1_lenet}),
-        with_ensemble(scored(lstm, 0.8, 0.01), per_class={"f1": f1_lstm}),
+        with_ensemble(scored(lenet, 0.9, 0.01), f1=f1_lenet),
+        with_ensemble(scored(lstm, 0.8, 0.01), f1=f1_lstm),
     ]
     table = findings_of(reports).per_class
     assert table.models == ("lenet5", "lstm")
@@ -262,8 +274,7 @@ def test_no_confusion_leaves_none(lenet):
     ],
 )  # fmt: skip
 def test_best_and_worst_classes_follow_f1(lenet, f1, best, worst):
-    per_class = {**lenet.ensemble["per_class"], "f1": f1}
-    model = findings_of([with_ensemble(lenet, per_class=per_class)]).models[0]
+    model = findings_of([with_ensemble(lenet, f1=f1)]).models[0]
     assert (model.best.labels, model.best.f1) == (best, max(f1))
     assert (model.worst.labels, model.worst.f1) == (worst, min(f1))
 
@@ -278,11 +289,11 @@ def shared_class_reports(lenet, lstm) -> list[report.ModelReport]:
     """LeNet-5 confuses Shirt for T-shirt/top and does worst on Shirt; the LSTM confuses Coat
     for Shirt and does worst on Coat: Shirt is in both models' confusions, no worst is shared."""
     f1 = [0.9] * 10
-    lenet_f1 = {"f1": [*f1[:SHIRT], 0.5, *f1[SHIRT + 1 :]]}
-    lstm_f1 = {"f1": [*f1[:COAT], 0.5, *f1[COAT + 1 :]]}
+    lenet_f1 = [*f1[:SHIRT], 0.5, *f1[SHIRT + 1 :]]
+    lstm_f1 = [*f1[:COAT], 0.5, *f1[COAT + 1 :]]
     return [
-        with_ensemble(lenet, confusion=confused(SHIRT, T_SHIRT), per_class=lenet_f1),
-        with_ensemble(lstm, confusion=confused(COAT, SHIRT), per_class=lstm_f1),
+        with_ensemble(lenet, confusion=confused(SHIRT, T_SHIRT), f1=lenet_f1),
+        with_ensemble(lstm, confusion=confused(COAT, SHIRT), f1=lstm_f1),
     ]
 
 

@@ -5,15 +5,19 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from bench import config, results
+from bench import config, metrics, results
 from bench.errors import BenchError
 from bench.records import SCHEMA_VERSION, FitResult, FoldRecord
 from bench.train import fold_key
 
 COMMITTED = sorted((Path(__file__).resolve().parent.parent / "results").glob("*/*/fold-*.json"))
 ONCE = ("profile", "seed", "folds", "epochs", "batch_size")  # schema 3: only in the config
+# Two classes, four test images: two right, and one image with no class above 0.5.
+TEST_SCORES = metrics.evaluate(np.array([0, 0, 1, 1]), np.array([[0.9, 0.1], [0.4, 0.6],
+                               [0.45, 0.55], [0.5, 0.5]]), labels=(0, 1))  # fmt: skip
 
 
 def make_record(**changes) -> FoldRecord:
@@ -26,8 +30,8 @@ def make_record(**changes) -> FoldRecord:
                                       "output_shape": [None, 28, 28, 1], "parameters": 0}],
         train_images=30, held_out_images=30, test_images=40, epochs=plan.recipe.epochs,
         batch_size=plan.recipe.batch_size, epoch_seconds=[1.0], train_seconds=1.0,
-        images_per_second=30.0, history={"loss": [1.0]}, cv={"accuracy": 0.5},
-        test={"accuracy": 0.5}, finished_at="2026-11-28T09:00:00+00:00",
+        images_per_second=30.0, history={"loss": [1.0]}, cv=metrics.Scores(0.5, 0.5, 0.5, 1 / 3),
+        test=TEST_SCORES, finished_at="2026-11-28T09:00:00+00:00",
         mixed_precision="float32", steps_per_execution=1, jit_compile=False,
         architecture_digest="abcdef0123456789", wall_seconds=2.0,
     )  # fmt: skip
@@ -97,8 +101,6 @@ def test_a_schema_3_record_without_identity_cannot_be_stored():
 
 
 def test_write_fold_writes_schema_3_and_suffixes_come_from_one_place(tmp_path):
-    import numpy as np
-
     arrays = results.Predictions(np.arange(3), np.zeros(3, np.uint8), np.full((3, 10), 0.1))
     path = results.write_fold(tmp_path, make_record(), results.FoldPredictions(arrays, arrays))
     names = sorted(p.name for p in path.parent.iterdir())

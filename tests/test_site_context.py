@@ -137,9 +137,9 @@ def test_comparison_gives_full_profile_differences_with_an_interval(stored):
     resnet = next(row for row in table["rows"] if row["theirs"]["model"] == "resnet34")
     low, high = resnet["ours"]["accuracy_ci"]
     assert resnet["comparable"]
-    assert resnet["accuracy_gain"] == pytest.approx(resnet["ours"]["accuracy"][0] - 0.9111)
+    assert resnet["accuracy_gain"] == pytest.approx(resnet["ours"]["accuracy"].mean - 0.9111)
     assert resnet["gain_interval"] == pytest.approx((low - 0.9111, high - 0.9111))
-    assert low < resnet["ours"]["accuracy"][0] < high
+    assert low < resnet["ours"]["accuracy"].mean < high
 
 
 @pytest.mark.parametrize(
@@ -236,8 +236,8 @@ def test_csv_has_one_line_per_model_with_mean_and_std(stored):
     rows = [model_page.summary_row(m) for m in analyse(report.load_reports(results_dir)).models]
     table = list(csv.DictReader(io.StringIO(downloads.table_csv(rows))))
     assert [line["model"] for line in table] == ["resnet34", "lstm", "lenet5"]
-    assert float(table[0]["accuracy_mean"]) == rows[0]["accuracy"][0]
-    assert float(table[0]["accuracy_std"]) == rows[0]["accuracy"][1]
+    assert float(table[0]["accuracy_mean"]) == rows[0]["accuracy"].mean
+    assert float(table[0]["accuracy_std"]) == rows[0]["accuracy"].std
     assert (
         float(table[0]["accuracy_ci95_low"]),
         float(table[0]["accuracy_ci95_high"]),

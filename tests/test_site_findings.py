@@ -164,8 +164,8 @@ def test_per_class_f1_table_names_the_classes_and_marks_the_best(lenet, lstm):
     f1_lenet = [0.9, 0.8, 0.7, 0.6, 0.5, 0.9, 0.4, 0.9, 0.9, 0.9]
     f1_lstm = [0.8, 0.9, 0.7, 0.5, 0.6, 0.9, 0.3, 0.9, 0.9, 0.9]
     reports = [
-        with_ensemble(scored(lenet, 0.9, 0.01), per_class={"f1": f1_lenet}),
-        with_ensemble(scored(lstm, 0.8, 0.01), per_class={"f1": f1_lstm}),
+        with_ensemble(scored(lenet, 0.9, 0.01), f1=f1_lenet),
+        with_ensemble(scored(lstm, 0.8, 0.01), f1=f1_lstm),
     ]
     found = built(reports)
     table = found["per_class"]
@@ -259,8 +259,7 @@ def test_no_confusion_is_said_plainly(lenet):
     ],
 )  # fmt: skip
 def test_best_and_worst_classes_are_named(lenet, f1, best, worst):
-    per_class = {**lenet.ensemble["per_class"], "f1": f1}
-    found = built([with_ensemble(lenet, per_class=per_class)])
+    found = built([with_ensemble(lenet, f1=f1)])
     model = found["models"][0]
     assert model["best"] == {"classes": best, "f1": max(f1)}
     assert model["worst"] == {"classes": worst, "f1": min(f1)}
@@ -326,7 +325,7 @@ def test_index_page_shows_findings_after_their_heading(tmp_path, monkeypatch):
         < html.index('<section class="findings" id="findings"')
         < html.index('id="reproduce-it"')
     )
-    leader = max(report.load_reports(results_dir), key=lambda r: r.test["accuracy"][0])
+    leader = max(report.load_reports(results_dir), key=lambda r: r.test.accuracy.mean)
     assert f">{leader.display_name}</a> leads " in html
     assert "Depth helps" not in html and "nearly solved" not in html
     html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)

@@ -8,14 +8,15 @@ from pathlib import Path
 import jinja2
 import pytest
 
+from bench.metrics import MeanStd
 from bench.site import pages
 
 FILTER_CASES = [
     ("pct", (0.91114,), {}, "91.11%"),
     ("pct", (0.835,), {"digits": 1}, "83.5%"),
     ("pct", (0.9,), {"unit": ""}, "90.00"),
-    ("pm", ((0.91114, 0.00213),), {}, "91.11 ± 0.21%"),
-    ("pm", ((0.5, 0.0),), {"unit": ""}, "50.00 ± 0.00"),
+    ("pm", (MeanStd(0.91114, 0.00213),), {}, "91.11 ± 0.21%"),
+    ("pm", (MeanStd(0.5, 0.0),), {"unit": ""}, "50.00 ± 0.00"),
     ("points", (0.012,), {}, "+1.20 pts"),
     ("points", (-0.2057,), {}, "−20.57 pts"),
     ("interval", ((0.90123, 0.91297),), {}, "90.12–91.30%"),

@@ -47,7 +47,7 @@ class Analysis:
 
 def rank(reports: Iterable[ModelReport]) -> list[ModelReport]:
     """Best mean test accuracy first; equal means in model-name order, so the order is stable."""
-    return sorted(reports, key=lambda r: (-r.test["accuracy"][0], r.model))
+    return sorted(reports, key=lambda r: (-r.test.accuracy.mean, r.model))
 
 
 def analyse(reports: Iterable[ModelReport]) -> Analysis:

@@ -206,12 +206,10 @@ def compare(
 ) -> Comparison:
     """The gap in mean test accuracy between two comparable models, weighed against the larger
     of their fold-to-fold standard deviations."""
-    (ahead_mean, ahead_std), (behind_mean, behind_std) = (
-        ahead.test["accuracy"],
-        behind.test["accuracy"],
-    )
-    gap = ahead_mean - behind_mean
-    spread = None if min(ahead.folds_done, behind.folds_done) < 2 else max(ahead_std, behind_std)
+    ahead_accuracy, behind_accuracy = ahead.test.accuracy, behind.test.accuracy
+    gap = ahead_accuracy.mean - behind_accuracy.mean
+    few_folds = min(ahead.folds_done, behind.folds_done) < 2
+    spread = None if few_folds else max(ahead_accuracy.std, behind_accuracy.std)
     if gap == 0:
         verdict = "tied"
     elif spread is None:
@@ -234,10 +232,10 @@ def confusions(confusion: Sequence[Sequence[int]], shown: int) -> tuple[Confusio
 
 
 def model_findings(report: ModelReport) -> ModelFindings:
-    f1 = report.ensemble["per_class"]["f1"]
+    f1 = report.ensemble.per_class.f1
     return ModelFindings(
         model=report.model,
-        confusions=confusions(report.ensemble["confusion"], CONFUSIONS_SHOWN),
+        confusions=confusions(report.ensemble.confusion, CONFUSIONS_SHOWN),
         best=extreme_classes(f1, max(f1)),
         worst=extreme_classes(f1, min(f1)),
     )
@@ -264,7 +262,7 @@ def shared_classes(models: Sequence[ModelFindings]) -> SharedClasses:
 
 def per_class_f1(ranked: Sequence[ModelReport]) -> PerClassF1:
     """The per-class F1 table, the highest F1 of each row marked (all of them when tied)."""
-    table = np.array([r.ensemble["per_class"]["f1"] for r in ranked])  # models x classes
+    table = np.array([r.ensemble.per_class.f1 for r in ranked])  # models x classes
     return PerClassF1(
         models=tuple(r.model for r in ranked),
         rows=tuple(

@@ -13,12 +13,8 @@ import numpy as np
 from bench import data, metrics, results
 from bench.config import FULL
 from bench.errors import BenchError
+from bench.metrics import Evaluation, Scores, ScoresOverFolds
 from bench.records import FoldRecord
-
-SUMMARY_METRICS = (
-    "accuracy", "precision_macro", "recall_macro", "f1_macro",
-    "keras2021_precision", "keras2021_recall",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -41,14 +37,14 @@ class ModelReport:
     folds_planned: int
     parameters: int
     test_images: int
-    test: dict[str, tuple[float, float]]  # metric -> (mean, std) over fold models
-    cv: dict[str, tuple[float, float]]  # held-out fold scores, mean ± std
-    ensemble: dict  # summary scores, keras2021 scores, per_class, confusion (counts)
+    test: ScoresOverFolds  # the fold models' test scores, mean ± std
+    cv: ScoresOverFolds  # their held-out fold scores, mean ± std
+    ensemble: Evaluation  # the fold ensemble on the test images
     train_seconds: float  # all folds together
     images_per_second: float  # mean over folds
     folds: tuple[FoldRecord, ...]  # the stored fold records, by fold index
-    fold_test: tuple[dict, ...]  # per fold: test scores computed from its probabilities
-    fold_held_out: tuple[dict, ...]  # per fold: held-out scores (see ``summarize``)
+    fold_test: tuple[Scores, ...]  # per fold: test scores computed from its probabilities
+    fold_held_out: tuple[Scores, ...]  # per fold: held-out scores (see ``summarize``)
     predictions: EnsemblePredictions
     fold_predictions: tuple[results.Predictions, ...] = ()  # per fold, on the test images
     # per fold, on its held-out fold; None where the fold stored none (before schema 2)
@@ -104,20 +100,9 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
         folds_planned=first.folds,
         parameters=first.parameters,
         test_images=len(labels),
-        test={
-            name: metrics.mean_std([scores[name] for scores in test_scores])
-            for name in SUMMARY_METRICS
-        },
-        cv={
-            name: metrics.mean_std([scores[name] for scores in held_out_scores])
-            for name in SUMMARY_METRICS[:4]
-        },
-        ensemble={
-            **metrics.summary_scores(labels, predicted),
-            **metrics.keras2021_precision_recall(labels, probabilities),
-            "per_class": metrics.per_class_scores(labels, predicted),
-            "confusion": metrics.confusion_counts(labels, predicted),
-        },
+        test=ScoresOverFolds.of(test_scores),
+        cv=ScoresOverFolds.of(held_out_scores),
+        ensemble=metrics.evaluate(labels, probabilities),
         train_seconds=float(sum(r.train_seconds for r in records)),
         images_per_second=float(np.mean([r.images_per_second for r in records])),
         folds=tuple(records),
@@ -129,12 +114,10 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
     )
 
 
-def _scores(predictions: results.Predictions) -> dict[str, float]:
-    labels = predictions.labels.astype(np.int64)
-    return {
-        **metrics.summary_scores(labels, predictions.probabilities.argmax(axis=1)),
-        **metrics.keras2021_precision_recall(labels, predictions.probabilities),
-    }
+def _scores(predictions: results.Predictions) -> Scores:
+    return metrics.probability_scores(
+        predictions.labels.astype(np.int64), predictions.probabilities
+    )
 
 
 def load_reports(results_dir: Path, models: list[str] | None = None) -> list[ModelReport]:
@@ -150,4 +133,4 @@ def load_reports(results_dir: Path, models: list[str] | None = None) -> list[Mod
         raise BenchError(
             f"{results_dir}: no fold results found; run `bench train` (or `bench build-site`) first"
         )
-    return sorted(reports, key=lambda report: -report.test["accuracy"][0])
+    return sorted(reports, key=lambda report: -report.test.accuracy.mean)

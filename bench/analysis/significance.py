@@ -59,7 +59,7 @@ def ensemble_correct(report: ModelReport) -> np.ndarray:
 def fold_accuracies(report: ModelReport) -> dict[int, float]:
     """Test accuracy of each fold model, by fold index."""
     return {
-        record.fold: scores["accuracy"]
+        record.fold: scores.accuracy
         for record, scores in zip(report.folds, report.fold_test, strict=True)
     }
 
@@ -138,7 +138,7 @@ def pairwise(ranked: Sequence[ModelReport]) -> list[PairTest]:
             ahead=a.model,
             behind=b.model,
             test_images=a.test_images,
-            ensemble_gap=a.ensemble["accuracy"] - b.ensemble["accuracy"],
+            ensemble_gap=a.ensemble.scores.accuracy - b.ensemble.scores.accuracy,
             mcnemar=result,
             mcnemar_p_holm=p_holm,
             t_test=t_test,

@@ -99,12 +99,12 @@ def print_reports(reports) -> None:
     for header in headers:
         table.add_column(header, no_wrap=True)
     for report in reports:
-        accuracy, f1, held = report.test["accuracy"], report.test["f1_macro"], report.cv["accuracy"]
+        accuracy, f1 = report.test.accuracy, report.test.f1_macro
         table.add_row(
             report.model, *([report.profile] if mixed else []),
             f"{report.folds_done}/{report.folds_planned}",
-            f"{accuracy[0]:.3f}±{accuracy[1]:.3f}", f"{f1[0]:.3f}±{f1[1]:.3f}",
-            f"{report.ensemble['accuracy']:.3f}", f"{held[0]:.3f}",
+            f"{accuracy.mean:.3f}±{accuracy.std:.3f}", f"{f1.mean:.3f}±{f1.std:.3f}",
+            f"{report.ensemble.scores.accuracy:.3f}", f"{report.cv.accuracy.mean:.3f}",
             f"{report.train_seconds:.0f} s",
         )  # fmt: skip
     console.print(table)

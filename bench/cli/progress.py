@@ -60,7 +60,7 @@ class LogReporter:
             left = f"; budget left {format_duration(self.budget.remaining())}"
         self.console.print(
             f"{item.model} fold {item.fold + 1}/{item.folds}: test accuracy "
-            f"{record.test['accuracy']:.4f}, held-out {record.cv['accuracy']:.4f}, "
+            f"{record.test.scores.accuracy:.4f}, held-out {record.cv.accuracy:.4f}, "
             f"{record.train_seconds:.0f} s, {record.images_per_second:.0f} images/s{left}"
             f"{self._counts()}"
         )

@@ -281,7 +281,7 @@ def comparison(reference: dict, rows: list[dict]) -> dict:
                 "theirs": theirs,
                 "ours": row,
                 "comparable": comparable,
-                "accuracy_gain": row["accuracy"][0] - theirs["accuracy"] if comparable else None,
+                "accuracy_gain": row["accuracy"].mean - theirs["accuracy"] if comparable else None,
                 "gain_interval": (
                     tuple(bound - theirs["accuracy"] for bound in interval) if interval else None
                 ),

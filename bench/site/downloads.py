@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bench import results
 from bench.errors import BenchError
+from bench.metrics import MeanStd
 from bench.site import urls
 from bench.site.jobs import Download
 from bench.site.output import Writer
@@ -16,7 +17,7 @@ from bench.site.output import Writer
 DATA_DIR = urls.RESULTS_DATA
 CSV_PATH = urls.CSV
 SUFFIXES = results.PREDICTION_SUFFIXES  # probabilities beside each fold JSON
-# (CSV column, summary-row key); (mean, std) pairs become two columns, and so do the 95%
+# (CSV column, summary-row key); means ± std become two columns, and so do the 95%
 # intervals named in INTERVAL_FIELDS (empty cells where a model has none).
 CSV_FIELDS = (
     ("model", "name"), ("display_name", "display_name"), ("family", "family"),
@@ -68,10 +69,10 @@ def table_csv(rows: list[dict]) -> str:
             for line, row in zip(lines, rows, strict=True):
                 line += list(row[key]) if row[key] is not None else ["", ""]
             continue
-        paired = bool(rows) and isinstance(rows[0][key], tuple)
+        paired = bool(rows) and isinstance(rows[0][key], MeanStd)
         header += [f"{column}_mean", f"{column}_std"] if paired else [column]
         for line, row in zip(lines, rows, strict=True):
-            line += list(row[key]) if paired else [row[key]]
+            line += [row[key].mean, row[key].std] if paired else [row[key]]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
+from bench import metrics
 from bench.analysis.statistics import ReliabilityBins
 from bench.site.pages import num, pct, pm
 
@@ -295,10 +296,10 @@ def fold_scores(
     if len(fold_accuracies) == 0:
         raise ValueError("fold_scores needs at least one fold accuracy; got none")
     scores = np.asarray(fold_accuracies, dtype=float)
-    # Sample std, 0 for one fold: the convention of bench.metrics.mean_std.
-    mean, std = scores.mean(), (scores.std(ddof=1) if len(scores) > 1 else 0.0)
+    spread = metrics.mean_std(scores)
+    mean, std = spread.mean, spread.std
     figure, ax = _figure_and_axes(ax, 6, 3.4)
-    band = f"mean ± std ({pm((float(mean), float(std)))})"
+    band = f"mean ± std ({pm(spread)})"
     ax.axhspan(mean - std, mean + std, color=OKABE_ITO["sky_blue"], alpha=0.3, lw=0, label=band)
     ax.axhline(mean, color=TRAIN, lw=1)
     ticks = list(range(1, len(scores) + 1))

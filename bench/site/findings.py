@@ -69,7 +69,7 @@ def model_summary(report: ModelReport) -> dict:
         "href": model_href(report),
         "profile": report.profile,
         "folds_done": report.folds_done,
-        "accuracy": report.test["accuracy"],
+        "accuracy": report.test.accuracy,
     }
 
 
@@ -107,8 +107,8 @@ def t_test_finding(test: significance.PairTest) -> dict | None:
 def ensemble_finding(test: significance.PairTest, ahead: ModelReport, behind: ModelReport) -> dict:
     """McNemar's exact test on the two ensembles' correctness on the same test images."""
     return {
-        "ahead": ahead.ensemble["accuracy"],
-        "behind": behind.ensemble["accuracy"],
+        "ahead": ahead.ensemble.scores.accuracy,
+        "behind": behind.ensemble.scores.accuracy,
         "test_images": test.test_images,
         "p": test.mcnemar_p_holm,
         "verdict": _verdict(test.mcnemar_significant),

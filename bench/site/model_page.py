@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -24,9 +25,6 @@ MODEL_BLOCKS = (
     ("before", "citation", "measurements"),
 )
 MISCLASSIFIED_SHOWN = 24
-# The summary row carries these test scores under the metrics' own names (also the CSV's).
-MACRO_SCORES = ("precision_macro", "recall_macro", "f1_macro")
-KERAS2021_SCORES = ("keras2021_precision", "keras2021_recall")
 CONFUSED_PAIRS_SHOWN = 5
 
 
@@ -37,9 +35,9 @@ def model_context(
     report, calibrated = analysed.report, analysed.calibration
     names = dataset.class_names
     histories = [record.history for record in report.folds]
-    confusion = report.ensemble["confusion"]
+    confusion, ensemble_accuracy = report.ensemble.confusion, report.ensemble.scores.accuracy
     wrong = misclassified(report, dataset)
-    fold_accuracies = [scores["accuracy"] for scores in report.fold_test]
+    fold_accuracies = [scores.accuracy for scores in report.fold_test]
     subject = f"test images, ensemble of {report.folds_done} fold models"
     # name -> (file, drawing, alt text)
     planned = {
@@ -55,8 +53,8 @@ def model_context(
         ),
         "fold_scores": (
             urls.model_figure(report.model, "fold-scores.svg"),
-            functools.partial(figures.fold_scores, fold_accuracies, report.ensemble["accuracy"]),
-            fold_scores_alt(fold_accuracies, report.ensemble["accuracy"]),
+            functools.partial(figures.fold_scores, fold_accuracies, ensemble_accuracy),
+            fold_scores_alt(fold_accuracies, ensemble_accuracy),
         ),
         "reliability": (
             urls.model_figure(report.model, "reliability.svg"),
@@ -85,7 +83,7 @@ def model_context(
             "epochs": report.folds[0].epochs,
             "batch_size": report.folds[0].batch_size,
             "confused_pairs": confused_pairs(confusion, names),
-            "per_class": per_class_rows(report.ensemble["per_class"], names),
+            "per_class": per_class_rows(report.ensemble.per_class, names),
             "folds": [
                 fold_row(record, test, held_out)
                 for record, test, held_out in zip(
@@ -124,10 +122,15 @@ def summary_row(analysed: ModelAnalysis) -> dict:
         "folds_done": r.folds_done,
         "folds_planned": r.folds_planned,
         "test_images": r.test_images,
-        "accuracy": r.test["accuracy"],
-        **{metric: r.test[metric] for metric in MACRO_SCORES + KERAS2021_SCORES},
-        "held_out_accuracy": r.cv["accuracy"],
-        "ensemble_accuracy": r.ensemble["accuracy"],
+        # The test scores under the metrics' own names (also the CSV's).
+        "accuracy": r.test.accuracy,
+        "precision_macro": r.test.precision_macro,
+        "recall_macro": r.test.recall_macro,
+        "f1_macro": r.test.f1_macro,
+        "keras2021_precision": r.test.keras2021_precision,
+        "keras2021_recall": r.test.keras2021_recall,
+        "held_out_accuracy": r.cv.accuracy,
+        "ensemble_accuracy": r.ensemble.scores.accuracy,
         "accuracy_ci": intervals.accuracy,
         "ensemble_accuracy_ci": intervals.ensemble_accuracy,
         "parameters": r.parameters,
@@ -163,7 +166,7 @@ def test_images_at(indices: np.ndarray, dataset: data.FashionMNIST, model: str) 
 
 
 def confused_pairs(
-    confusion: list[list[int]], names: tuple[str, ...], shown: int = CONFUSED_PAIRS_SHOWN
+    confusion: Sequence[Sequence[int]], names: tuple[str, ...], shown: int = CONFUSED_PAIRS_SHOWN
 ) -> list[dict]:
     """The ``shown`` largest off-diagonal cells, named, with their share of the true class."""
     totals = np.asarray(confusion).sum(axis=1)
@@ -178,26 +181,26 @@ def confused_pairs(
     ]
 
 
-def per_class_rows(per_class: dict, names: tuple[str, ...]) -> list[dict]:
+def per_class_rows(per_class: metrics.PerClass, names: tuple[str, ...]) -> list[dict]:
     return [
         {
             "name": name,
-            "precision": per_class["precision"][label],
-            "recall": per_class["recall"][label],
-            "f1": per_class["f1"][label],
-            "support": per_class["support"][label],
+            "precision": per_class.precision[label],
+            "recall": per_class.recall[label],
+            "f1": per_class.f1[label],
+            "support": per_class.support[label],
         }
         for label, name in enumerate(names)
     ]
 
 
-def fold_row(record: FoldRecord, test: dict, held_out: dict) -> dict:
+def fold_row(record: FoldRecord, test: metrics.Scores, held_out: metrics.Scores) -> dict:
     """One fold's line; scores as the report computed them from the stored probabilities."""
     return {
         "fold": record.fold + 1,
-        "held_out_accuracy": held_out["accuracy"],
-        "test_accuracy": test["accuracy"],
-        "f1": test["f1_macro"],
+        "held_out_accuracy": held_out.accuracy,
+        "test_accuracy": test.accuracy,
+        "f1": test.f1_macro,
         "train_seconds": record.train_seconds,
         "images_per_second": record.images_per_second,
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 
 from bench import durations
+from bench.metrics import MeanStd
 
 
 def pct(value: float, digits: int = 2, unit: str = "%") -> str:
@@ -21,10 +22,9 @@ def pct(value: float, digits: int = 2, unit: str = "%") -> str:
     return f"{100 * value:.{digits}f}{unit}"
 
 
-def pm(pair: tuple[float, float], digits: int = 2, unit: str = "%") -> str:
-    """A (mean, std) pair of fractions in percent: '91.11 ± 0.21%'."""
-    mean, std = pair
-    return f"{100 * mean:.{digits}f} ± {100 * std:.{digits}f}{unit}"
+def pm(spread: MeanStd, digits: int = 2, unit: str = "%") -> str:
+    """A mean ± std of fractions in percent: '91.11 ± 0.21%'."""
+    return f"{100 * spread.mean:.{digits}f} ± {100 * spread.std:.{digits}f}{unit}"
 
 
 def points(value: float, digits: int = 2) -> str:

@@ -96,7 +96,6 @@ def fit_fold(
             ) from None
         raise
     train_seconds = sum(timer.epoch_seconds)
-    test_pred = test_probabilities.argmax(axis=1)
     fit = FitResult(
         parameters=count_parameters(base),
         architecture=layer_table(base),
@@ -121,12 +120,7 @@ def fit_fold(
             "learning_rate": timer.learning_rates,
         },
         cv=metrics.summary_scores(data.held_y, held_pred),
-        test={
-            **metrics.summary_scores(data.test_y, test_pred),
-            **metrics.keras2021_precision_recall(data.test_y, test_probabilities),
-            "per_class": metrics.per_class_scores(data.test_y, test_pred),
-            "confusion": metrics.confusion_counts(data.test_y, test_pred),
-        },
+        test=metrics.evaluate(data.test_y, test_probabilities),
         finished_at=now(),
     )
     held_indices = data.held_indices if data.held_indices is not None else np.arange(len(held_pred))
