@@ -46,6 +46,8 @@ class Scores:
     def from_json(cls, data: dict[str, Any]) -> Scores:
         """Scores as stored; ``ValueError`` (or ``KeyError``) on a missing, unknown or
         malformed score."""
+        if not isinstance(data, dict):
+            raise ValueError("scores are not a mapping")
         names = [field.name for field in dataclasses.fields(cls)]
         unknown = sorted(data.keys() - set(names))
         if unknown:
@@ -102,10 +104,11 @@ class Evaluation:
         if not isinstance(data, dict):
             raise ValueError("test scores are not a mapping")
         summary = {k: v for k, v in data.items() if k not in ("per_class", "confusion")}
+        per_class = PerClass.from_json(data["per_class"])
         confusion = tuple(tuple(_count(c, "confusion") for c in row) for row in data["confusion"])
-        if any(len(row) != len(confusion) for row in confusion):
-            raise ValueError("confusion matrix is not square")
-        return cls(Scores.from_json(summary), PerClass.from_json(data["per_class"]), confusion)
+        if any(len(row) != len(per_class.support) for row in (confusion, *confusion)):
+            raise ValueError("confusion matrix is not one row and column per class")
+        return cls(Scores.from_json(summary), per_class, confusion)
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,8 @@ def test_scores_are_stored_under_their_own_names_and_read_back_the_same():
      lambda s: s.update(accuracy=1.5), lambda s: s.update(accuracy=float("nan")),
      lambda s: s.update(top5=0.9), lambda s: s["per_class"].pop("f1"),
      lambda s: s["per_class"]["support"].append(1), lambda s: s["confusion"][0].pop(),
-     lambda s: s["confusion"][1].__setitem__(0, -1), lambda s: s.update(confusion=3)],
+     lambda s: s["confusion"][1].__setitem__(0, -1), lambda s: s.update(confusion=3),
+     lambda s: s["confusion"].pop()],
 )  # fmt: skip
 def test_malformed_stored_scores_are_refused(damage):
     stored = metrics.evaluate(Y_TRUE, np.eye(3)[Y_PRED] * 0.8 + 0.05, labels=LABELS).to_json()

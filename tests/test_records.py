@@ -85,7 +85,10 @@ def test_schema_1_and_2_records_keep_their_flat_fields():
      (lambda r: r.pop("mixed_precision"), "lacks mixed_precision"),
      (lambda r: r["config"]["plan"].pop("folds"), "config has no plan.folds"),
      (lambda r: r["config"].update(plan=[]), "config has no plan.folds"),
-     (lambda r: r["config"].update(profile="../full"), "malformed model, profile")],
+     (lambda r: r["config"].update(profile="../full"), "malformed model, profile"),
+     (lambda r: r["cv"].update(accuracy="high"), "malformed scores"),
+     (lambda r: r["test"].pop("confusion"), "malformed scores"),
+     (lambda r: r.update(test=[0.5]), "malformed scores")],
 )  # fmt: skip
 def test_a_damaged_schema_3_record_is_one_line(damage, message):
     stored = make_record().to_json()
