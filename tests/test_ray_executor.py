@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from bench import results
 from bench.cli import app
 from bench.records import FoldRecord
+from tests import ray_hooks
 from tests.conftest import requires
 from tests.engine_helpers import RecordingReporter, smoke_run
 
@@ -121,7 +122,7 @@ def test_a_worker_killed_mid_fold_is_retried(synthetic, tmp_path, monkeypatch):
 
     directory, _ = synthetic
     marker = tmp_path / "worker-exited"
-    monkeypatch.setenv(ray_executor.EXIT_ONCE_VARIABLE, f"lenet5:1:{marker}")
+    ray_hooks.die_in_worker(monkeypatch, f"lenet5:1:{marker}")
     reporter = RecordingReporter()
     with ray_executor.RayExecutor(ray_executor.RaySettings()) as executor:
         outcome = smoke_run(directory, tmp_path / "results", reporter=reporter, executor=executor)
@@ -134,11 +135,10 @@ def test_a_worker_killed_mid_fold_is_retried(synthetic, tmp_path, monkeypatch):
 @requires("ray")
 def test_a_fold_that_keeps_failing_is_one_line_and_the_others_go_on(synthetic, tmp_path,
                                                                     monkeypatch):  # fmt: skip
-    from bench.train import ray_executor
 
     directory, _ = synthetic
     # No marker: the worker of fold 1 dies on every try, so Ray gives up after its retries.
-    monkeypatch.setenv(ray_executor.EXIT_ONCE_VARIABLE, "lenet5:1")
+    ray_hooks.die_in_worker(monkeypatch, "lenet5:1")
     result = _cli_train(directory, tmp_path, "--executor", "ray")
     assert result.exit_code == 1, result.output
     assert "lenet5 fold 2/2 failed: Ray gave up after 3 tries" in result.stdout

@@ -23,7 +23,6 @@ import math
 import os
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.errors import BenchError
@@ -38,10 +37,6 @@ MAX_RETRIES = 2  # a fold's worker may die twice (a node lost, a process killed)
 REACH_SECONDS = 5.0  # how long --ray-address may take to accept a connection
 WAIT_SECONDS = 1.0  # the driver looks up this often while waiting (Ctrl-C, slots freed)
 GPU_MEMORY_SHARE = 0.9  # of a fold's GPU fraction that JAX preallocates: room for CUDA contexts
-# Tests only: "model:fold:marker" makes the worker of that fold exit at its first training step,
-# once (the marker file remembers), as a machine that dies mid-fold would; "model:fold", on
-# every try.
-EXIT_ONCE_VARIABLE = "BENCH_TEST_RAY_EXIT_ONCE"
 INSTALL = 'pip install -e ".[ray]"'
 
 
@@ -72,7 +67,6 @@ class WorkerSettings:
     backend: str
     cpus: float
     gpus: float
-    exit_once: str = ""  # see EXIT_ONCE_VARIABLE
 
 
 @dataclass(frozen=True)
@@ -125,7 +119,7 @@ class RayExecutor:
                     f"{name}(s) in all; ask for less per fold or add nodes"
                 )
         backend = os.environ.get("KERAS_BACKEND", "tensorflow")
-        return WorkerSettings(backend, cpus, gpus, os.environ.get(EXIT_ONCE_VARIABLE, ""))
+        return WorkerSettings(backend, cpus, gpus)
 
     def _remote(self, function):
         return self.ray.remote(function).options(
@@ -300,34 +294,7 @@ def train_fold(
 
         torch.cuda.set_per_process_memory_fraction(settings.gpus)
     try:
-        fit, predictions = engine.train_task(
-            task, dataset, splits, device, _exit_once(task, settings.exit_once)
-        )
+        fit, predictions = engine.train_task(task, dataset, splits, device)
     except BenchError as error:
         return FoldFailure(str(error))
     return FoldOutput(fit, predictions, device)
-
-
-class _ExitMidFold:
-    """Tests only: ends the worker process at the fold's first training step (the first time
-    only, when a marker file remembers it)."""
-
-    def __init__(self, marker: Path | None) -> None:
-        self.marker = marker
-
-    def batch_done(self, steps: int) -> None:
-        if self.marker is None or not self.marker.exists():
-            if self.marker is not None:
-                self.marker.touch()
-            os._exit(1)
-
-    def epoch_done(self, epoch: int, logs: dict) -> None:
-        pass
-
-
-def _exit_once(task: FoldTask, setting: str) -> _ExitMidFold | None:
-    model, _, rest = setting.partition(":")
-    fold, _, marker = rest.partition(":")
-    if model == task.model and fold == str(task.fold):
-        return _ExitMidFold(Path(marker) if marker else None)
-    return None
