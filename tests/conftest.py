@@ -195,3 +195,32 @@ def serving(server: http.server.HTTPServer) -> Iterator[str]:
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - signature fixed by http.server
         pass
+
+
+# --- model reports shared by the analysis's findings tests and the site's --------------------
+
+
+@pytest.fixture(scope="module")
+def stored_reports(tmp_path_factory) -> dict:
+    """Real reports of two quick-profile fixture models (two folds each), by model name."""
+    from tests.report_fixtures import quick_reports
+
+    return quick_reports(tmp_path_factory.mktemp("findings"), ("lenet5", "lstm"))
+
+
+@pytest.fixture(scope="module")
+def three_fold_reports(tmp_path_factory) -> dict:
+    """Reports of three quick-profile fixture models with three folds of one split each."""
+    from tests.report_fixtures import quick_reports
+
+    return quick_reports(tmp_path_factory.mktemp("three-folds"), ("lenet5", "lstm", "resnet34"), 3)
+
+
+@pytest.fixture
+def lenet(stored_reports):
+    return stored_reports["lenet5"]
+
+
+@pytest.fixture
+def lstm(stored_reports):
+    return stored_reports["lstm"]

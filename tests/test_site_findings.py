@@ -15,40 +15,17 @@ from bench import data
 from bench.analysis import report
 from bench.analysis.analyse import analyse, rank
 from bench.site import build, context, findings, pages
-from tests.site_fixtures import install_site_dataset, write_results
-from tests.test_findings import (
+from tests.report_fixtures import (
     measured,
     other_test_images,
-    quick_reports,
     right_on,
     scored,
     shared_class_reports,
     with_ensemble,
 )
+from tests.site_fixtures import install_site_dataset, write_results
 
 NAMES = data.CLASS_NAMES
-
-
-@pytest.fixture(scope="module")
-def stored_reports(tmp_path_factory) -> dict[str, report.ModelReport]:
-    """Real reports of two quick-profile fixture models (two folds each), by model name."""
-    return quick_reports(tmp_path_factory.mktemp("findings"), ("lenet5", "lstm"))
-
-
-@pytest.fixture(scope="module")
-def three_fold_reports(tmp_path_factory) -> dict[str, report.ModelReport]:
-    """Reports of three quick-profile fixture models with three folds of one split each."""
-    return quick_reports(tmp_path_factory.mktemp("three-folds"), ("lenet5", "lstm", "resnet34"), 3)
-
-
-@pytest.fixture
-def lenet(stored_reports):
-    return stored_reports["lenet5"]
-
-
-@pytest.fixture
-def lstm(stored_reports):
-    return stored_reports["lstm"]
 
 
 def built(reports, names=NAMES) -> dict:
