@@ -258,7 +258,8 @@ def test_result_files_skip_superseded(stored):
     results_dir, _, _ = stored
     (results_dir / "superseded" / "x" / "lenet5").mkdir(parents=True)
     (results_dir / "superseded" / "x" / "lenet5" / "fold-00.json").write_text("{}")
-    files = downloads.result_files(results_dir, ["lenet5"])
+    lenet = [r for r in report.load_reports(results_dir) if r.model == "lenet5"]
+    files = downloads.result_files(results_dir, lenet)
     assert [f.path for f in files] == [
         f"data/results/lenet5/quick/fold-0{fold}.{kind}"
         for fold in (0, 1) for kind in ("json", "test.npz", "held-out.npz")

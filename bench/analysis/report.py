@@ -49,6 +49,7 @@ class ModelReport:
     fold_predictions: tuple[results.Predictions, ...] = ()  # per fold, on the test images
     # per fold, on its held-out fold; None where the fold stored none (before schema 2)
     held_out_predictions: tuple[results.Predictions | None, ...] = ()
+    fold_paths: tuple[Path, ...] = ()  # per fold, its stored JSON (the files published)
 
     @property
     def complete(self) -> bool:
@@ -111,6 +112,7 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
         predictions=EnsemblePredictions(predictions[0].indices, labels, predicted, probabilities),
         fold_predictions=tuple(predictions),
         held_out_predictions=tuple(held_out),
+        fold_paths=tuple(s.path for s in stored),
     )
 
 

@@ -75,7 +75,7 @@ def gather(
         ],
     }
     rows = [summary_row(m) for m in analysis.models]
-    files = downloads.result_files(results_dir, [r.model for r in reports])
+    files = downloads.result_files(results_dir, reports)
     speed_section, speed_files = speed.read(benchmarks_dir)
     found = findings.build(analysis, dataset.class_names)
     mistakes, mistakes_jobs = shared_mistakes_figure(found["shared_mistakes"], dataset)

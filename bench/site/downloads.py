@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 from bench import results
+from bench.analysis.report import ModelReport
 from bench.errors import BenchError
 from bench.metrics import MeanStd
 from bench.site import urls
@@ -34,15 +36,16 @@ CSV_FIELDS = (
 INTERVAL_FIELDS = frozenset({"accuracy_ci", "ensemble_accuracy_ci"})
 
 
-def result_files(results_dir: Path, models: list[str]) -> list[Download]:
-    """The folds the site shows for ``models`` (JSON and probabilities) and every run manifest.
+def result_files(results_dir: Path, reports: Sequence[ModelReport]) -> list[Download]:
+    """The folds the site shows (each report's JSON files and probabilities) and every run
+    manifest in ``results_dir``.
 
     Folds moved to ``superseded/``, and profiles a model is not shown from, are not published.
     """
     sources = []
-    for model in sorted(models):
-        for stored in results.best_profile_folds(results_dir, model):
-            sources += [stored.path, *(stored.path.with_suffix(suffix) for suffix in SUFFIXES)]
+    for shown in sorted(reports, key=lambda r: r.model):
+        for path in shown.fold_paths:
+            sources += [path, *(path.with_suffix(suffix) for suffix in SUFFIXES)]
     sources += sorted((results_dir / results.RUNS_DIR).glob("*.json"))
     for path in sources:
         if path.is_symlink() or (path.exists() and not path.is_file()):
