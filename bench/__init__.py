@@ -18,8 +18,8 @@ The folders are the pipeline; data flows down this list and no module imports a 
   provenance (``environment``);
 - ``bench/analysis/``: the per-model reports over stored folds (``report``), intervals and
   tests (``statistics``, ``significance``), calibration (``calibration``) and the write-up's
-  findings (``findings``), all computed once into typed values by ``analyse`` before the site
-  is gathered;
+  findings (``findings``) and the commands that retrain the stored folds (``reproduction``),
+  all computed once into typed values by ``analyse`` before the site is gathered;
 - ``bench/site/``: gather the analysis, content and dataset into page contexts, then write
   figures and pages (it formats, and computes no statistic);
 - ``bench/cli/``: the typer commands and what they show on the terminal (``console``,

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bench import data
-from bench.analysis import report
+from bench.analysis import report, reproduction
 from bench.analysis.analyse import analyse
 from bench.errors import BenchError
 from bench.records import RunManifest
@@ -184,16 +184,16 @@ def test_confused_pairs_carry_names_and_shares():
 
 def test_reproduce_command_is_exact_for_profile_defaults(stored):
     results_dir, _, _ = stored
-    commands = provenance.reproduce_commands(report.load_reports(results_dir))
-    assert commands == [
-        {
-            "profile": "quick",
-            "seed": 0,
-            "command": "bench build-site --profile quick --seed 0 --model lenet5 --model lstm "
+    commands = analyse(report.load_reports(results_dir)).commands
+    assert commands == (
+        reproduction.Command(
+            profile="quick",
+            seed=0,
+            command="bench build-site --profile quick --seed 0 --model lenet5 --model lstm "
             "--model resnet34",
-            "exact": True,
-        }
-    ]
+            exact=True,
+        ),
+    )
 
 
 def test_reproduce_command_carries_overrides(tmp_path):
@@ -203,9 +203,9 @@ def test_reproduce_command_carries_overrides(tmp_path):
         record = json.loads(fold_path.read_text())
         record["config"]["plan"]["recipe"]["epochs"] = 2
         fold_path.write_text(json.dumps(record))
-    (command,) = provenance.reproduce_commands(report.load_reports(results_dir))
-    assert "--epochs 2 --model lenet5" in command["command"]
-    assert command["exact"] is False  # the fold key was computed for the unedited config
+    (command,) = reproduction.reproduce_commands(report.load_reports(results_dir))
+    assert "--epochs 2 --model lenet5" in command.command
+    assert command.exact is False  # the fold key was computed for the unedited config
 
 
 def test_run_rows_tolerate_sparse_manifests():

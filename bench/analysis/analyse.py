@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bench.analysis import calibration, findings, significance
+from bench.analysis import calibration, findings, reproduction, significance
 from bench.analysis.findings import Findings
 from bench.analysis.report import ModelReport
 
@@ -30,11 +30,13 @@ class ModelAnalysis:
 
 @dataclass(frozen=True)
 class Analysis:
-    """Every model, best mean test accuracy first, the tests of every pair and the findings."""
+    """Every model, best mean test accuracy first, the tests of every pair, the findings and
+    the commands that retrain the stored folds."""
 
     models: tuple[ModelAnalysis, ...]
     pairwise: tuple[significance.PairTest, ...]
     findings: Findings
+    commands: tuple[reproduction.Command, ...] = ()
 
     @property
     def reports(self) -> tuple[ModelReport, ...]:
@@ -52,7 +54,8 @@ def rank(reports: Iterable[ModelReport]) -> list[ModelReport]:
 
 def analyse(reports: Iterable[ModelReport]) -> Analysis:
     """Rank the reports, then compute each model's intervals and calibration, every pair's
-    tests (``significance.pairwise``) and the findings drawn from them (``findings.find``)."""
+    tests (``significance.pairwise``), the findings drawn from them (``findings.find``) and the
+    commands that retrain the folds (``reproduction.reproduce_commands``)."""
     ranked = rank(reports)
     tests = tuple(significance.pairwise(ranked))
     return Analysis(
@@ -62,4 +65,5 @@ def analyse(reports: Iterable[ModelReport]) -> Analysis:
         ),
         pairwise=tests,
         findings=findings.find(ranked, tests),
+        commands=reproduction.reproduce_commands(ranked),
     )

@@ -103,7 +103,7 @@ def gather(
             description="Run manifests, the commands that reproduce every number, and the raw "
             "results for download.",
             speed=speed_section,
-            **provenance.reproducibility(reports, manifests, files),
+            **provenance.reproducibility(analysis, manifests, files),
         ),
         # GitHub Pages serves 404.html at any depth: only absolute links work there.
         _page(

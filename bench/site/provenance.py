@@ -5,26 +5,25 @@ from __future__ import annotations
 import shlex
 from itertools import groupby
 
-from bench import config
 from bench.analysis import statistics
+from bench.analysis.analyse import Analysis
 from bench.analysis.report import ModelReport
-from bench.errors import BenchError
-from bench.records import FoldRecord, RunManifest
+from bench.records import RunManifest
 from bench.site import urls
 from bench.site.downloads import CSV_PATH, DATA_DIR
 from bench.site.jobs import Download
 from bench.site.model_page import model_href
 from bench.site.pages import num
-from bench.train import fold_key
 
 
 def reproducibility(
-    reports: list[ModelReport], manifests: list[RunManifest], files: list[Download]
+    analysis: Analysis, manifests: list[RunManifest], files: list[Download]
 ) -> dict:
     published = {download.path for download in files}
+    reports = analysis.reports
     return {
         "runs": [run_row(manifest, published) for manifest in manifests],
-        "commands": reproduce_commands(reports),
+        "commands": analysis.commands,
         "sources": [model_source(report) for report in reports],
         "downloads": download_groups(files),
         "csv": CSV_PATH,
@@ -109,61 +108,6 @@ def plan_row(model: str, plan: dict) -> dict:
             if value
         ],
     }
-
-
-def reproduce_commands(reports: list[ModelReport]) -> list[dict]:
-    """`bench build-site` commands that retrain every model's stored folds, one per config."""
-    groups: dict[tuple, list[str]] = {}
-    for report in reports:
-        record = report.folds[0]
-        flags, exact = _overrides(report.model, record)
-        groups.setdefault((report.profile, record.seed, flags, exact), []).append(report.model)
-    commands = []
-    for (profile, seed, flags, exact), models in sorted(groups.items()):
-        arguments = ["bench", "build-site", "--profile", profile, "--seed", str(seed), *flags]
-        for model in sorted(models):
-            arguments += ["--model", model]
-        commands.append(
-            {"profile": profile, "seed": seed, "command": shlex.join(arguments), "exact": exact}
-        )
-    return commands
-
-
-def _overrides(model: str, record: FoldRecord) -> tuple[tuple[str, ...], bool]:
-    """Command-line overrides that turn the profile's plan into the stored one, and whether
-    they reproduce the stored config exactly (False when the profile itself has changed)."""
-    stored = (record.config or {}).get("plan", {})
-    try:
-        default = config.build_config(record.profile, (model,), seed=record.seed)
-    except (BenchError, KeyError):
-        return (), False
-    plan = default.plan(model)
-    values = {
-        "--folds": (stored.get("folds"), plan.folds),
-        "--epochs": (stored.get("recipe", {}).get("epochs"), plan.recipe.epochs),
-        "--batch-size": (stored.get("recipe", {}).get("batch_size"), plan.recipe.batch_size),
-    }
-    changed = {
-        flag: mine for flag, (mine, default_value) in values.items() if mine != default_value
-    }
-    flags = tuple(part for flag, value in changed.items() for part in (flag, str(value)))
-    rebuilt = config.build_config(
-        record.profile, (model,), seed=record.seed,
-        folds=changed.get("--folds"), epochs=changed.get("--epochs"),
-        batch_size=changed.get("--batch-size"),
-    )  # fmt: skip
-    return flags, _reproduces(rebuilt.fold_config(model), record)
-
-
-def _reproduces(fold_config: dict, record: FoldRecord) -> bool:
-    """Whether ``fold_config`` is the config the fold's key was computed from."""
-    identity = record.identity
-    if not isinstance(identity, dict):  # schema 1: the stored config is all there is
-        return fold_config == record.config
-    rebuilt = fold_key.identity(
-        fold_config, identity.get("precision", ""), identity.get("architecture", "")
-    )
-    return fold_key.key(rebuilt) == record.fold_key
 
 
 def model_source(report: ModelReport) -> dict:

@@ -1,0 +1,81 @@
+"""Which commands retrain the stored folds: for each model, the command-line overrides that
+turn its profile's plan into the stored one, and whether they reproduce its fold key exactly.
+
+Computed once with the rest of the analysis; the reproducibility page prints the commands.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bench import config
+from bench.analysis.report import ModelReport
+from bench.errors import BenchError
+from bench.records import FoldRecord
+from bench.train import fold_key
+
+
+@dataclass(frozen=True)
+class Command:
+    """One `bench build-site` command and the models' shared profile and seed; ``exact``
+    False when today's profile no longer reproduces the stored fold keys."""
+
+    profile: str
+    seed: int
+    command: str
+    exact: bool
+
+
+def reproduce_commands(reports: Iterable[ModelReport]) -> tuple[Command, ...]:
+    """`bench build-site` commands that retrain every model's stored folds, one per config."""
+    groups: dict[tuple, list[str]] = {}
+    for report in reports:
+        record = report.folds[0]
+        flags, exact = _overrides(report.model, record)
+        groups.setdefault((report.profile, record.seed, flags, exact), []).append(report.model)
+    commands = []
+    for (profile, seed, flags, exact), models in sorted(groups.items()):
+        arguments = ["bench", "build-site", "--profile", profile, "--seed", str(seed), *flags]
+        for model in sorted(models):
+            arguments += ["--model", model]
+        commands.append(Command(profile, seed, shlex.join(arguments), exact))
+    return tuple(commands)
+
+
+def _overrides(model: str, record: FoldRecord) -> tuple[tuple[str, ...], bool]:
+    """Command-line overrides that turn the profile's plan into the stored one, and whether
+    they reproduce the stored config exactly (False when the profile itself has changed)."""
+    stored = (record.config or {}).get("plan", {})
+    try:
+        default = config.build_config(record.profile, (model,), seed=record.seed)
+    except (BenchError, KeyError):
+        return (), False
+    plan = default.plan(model)
+    values = {
+        "--folds": (stored.get("folds"), plan.folds),
+        "--epochs": (stored.get("recipe", {}).get("epochs"), plan.recipe.epochs),
+        "--batch-size": (stored.get("recipe", {}).get("batch_size"), plan.recipe.batch_size),
+    }
+    changed = {
+        flag: mine for flag, (mine, default_value) in values.items() if mine != default_value
+    }
+    flags = tuple(part for flag, value in changed.items() for part in (flag, str(value)))
+    rebuilt = config.build_config(
+        record.profile, (model,), seed=record.seed,
+        folds=changed.get("--folds"), epochs=changed.get("--epochs"),
+        batch_size=changed.get("--batch-size"),
+    )  # fmt: skip
+    return flags, _reproduces(rebuilt.fold_config(model), record)
+
+
+def _reproduces(fold_config: dict, record: FoldRecord) -> bool:
+    """Whether ``fold_config`` is the config the fold's key was computed from."""
+    identity = record.identity
+    if not isinstance(identity, dict):  # schema 1: the stored config is all there is
+        return fold_config == record.config
+    rebuilt = fold_key.identity(
+        fold_config, identity.get("precision", ""), identity.get("architecture", "")
+    )
+    return fold_key.key(rebuilt) == record.fold_key
