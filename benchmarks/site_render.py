@@ -23,6 +23,7 @@ from pathlib import Path
 
 import harness
 
+from bench.paths import BENCHMARK_RESULTS
 from bench.site.build import render_site
 
 RESULTS = "results"  # the project's results folder, as git tracks it
@@ -57,7 +58,9 @@ def main() -> None:
     command = shlex.join(["python", "benchmarks/site_render.py", *sys.argv[1:]])
     report = harness.Report("site_render", command, options.out)
     started, cpu_started = time.perf_counter(), time.process_time()
-    site = render_site(results_dir, work / "public", data_dir=options.data_dir)
+    site = render_site(
+        results_dir, work / "public", data_dir=options.data_dir, benchmarks_dir=BENCHMARK_RESULTS
+    )  # as `bench render` does
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     files = [path for path in site.rglob("*") if path.is_file()]
     largest = max(files, key=lambda path: path.stat().st_size)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from bench import config, data, metrics, results
+from bench.paths import BENCHMARK_RESULTS
 from bench.records import FoldRecord, RunManifest
 from bench.train import fold_key
 from tests.conftest import install_dataset
@@ -183,7 +184,7 @@ def build_fixture_site(
 ) -> Path:
     """Write a dataset and fixture results under ``root`` (once) and render them into
     ``root / out_name``; usable from fixtures of any scope. ``benchmarks_dir`` defaults to the
-    repository's benchmarks/results (its side-by-side speed file, when committed)."""
+    repository's benchmarks/results (its side-by-side speed file), as `bench render` passes."""
     from bench.site.build import render_site
 
     with pytest.MonkeyPatch.context() as patch:
@@ -192,7 +193,7 @@ def build_fixture_site(
         results_dir = root / "results"
         if not results_dir.exists():
             write_results(results_dir, arrays["t10k-labels-idx1-ubyte"], **result_options)
-        options = {"benchmarks_dir": benchmarks_dir} if benchmarks_dir else {}
+        options = {"benchmarks_dir": benchmarks_dir or BENCHMARK_RESULTS}
         return render_site(
             results_dir, root / out_name, data_dir=directory, base_url=base_url, **options
         )

@@ -330,9 +330,10 @@ def serve_command(
 
 
 def _render(results_dir: Path, out: Path, **options) -> None:
+    from bench.paths import BENCHMARK_RESULTS
     from bench.site.build import render_site
 
-    site = render_site(results_dir, out, **options)
+    site = render_site(results_dir, out, benchmarks_dir=BENCHMARK_RESULTS, **options)
     typer.echo(f"site written to {site}; preview it with `bench serve --out {out}`")
 
 

@@ -15,7 +15,6 @@ from bench.site import context, downloads, figures, output, pages, urls
 
 CONTENT_DIR = PROJECT_ROOT / "content"
 TEMPLATES_DIR = PROJECT_ROOT / "site_templates"
-BENCHMARKS_DIR = PROJECT_ROOT / "benchmarks" / "results"
 STATIC_FILES = (urls.STYLE, urls.FAVICON)
 
 
@@ -27,14 +26,15 @@ def render_site(
     data_dir: Path | None = None,
     content_dir: Path | None = None,
     templates_dir: Path | None = None,
-    benchmarks_dir: Path | None = BENCHMARKS_DIR,
+    benchmarks_dir: Path | None = None,
 ) -> Path:
     """Render the stored results in ``results_dir`` as a static site in ``out_dir``.
 
     ``content_dir`` and ``templates_dir`` default to the repository's ``content/`` and
     ``site_templates/`` (beside the ``bench`` package, as in a clone or editable install);
     ``benchmarks_dir`` holds the side-by-side speed benchmark the reproducibility page shows
-    (None, or a folder without it, leaves that section out).
+    (the command line passes the repository's ``paths.BENCHMARK_RESULTS``; None, the default,
+    or a folder without it, leaves that section out).
     """
     content_dir = Path(content_dir or CONTENT_DIR)
     templates_dir = Path(templates_dir or TEMPLATES_DIR)
