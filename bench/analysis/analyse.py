@@ -23,10 +23,6 @@ class ModelAnalysis:
     intervals: significance.Intervals
     calibration: calibration.Calibration
 
-    @property
-    def model(self) -> str:
-        return self.report.model
-
 
 @dataclass(frozen=True)
 class Analysis:
@@ -41,10 +37,6 @@ class Analysis:
     @property
     def reports(self) -> tuple[ModelReport, ...]:
         return tuple(m.report for m in self.models)
-
-    def of(self, model: str) -> ModelAnalysis:
-        """The analysis of ``model`` (a programming error when it is not in the results)."""
-        return next(m for m in self.models if m.model == model)
 
 
 def rank(reports: Iterable[ModelReport]) -> list[ModelReport]:
