@@ -270,7 +270,7 @@ def test_ray_not_installed_is_one_line(synthetic, tmp_path, monkeypatch):
 @requires("ray")
 def test_unreachable_ray_address_is_one_line(synthetic, tmp_path):
     directory, _ = synthetic
-    address = f"127.0.0.1:{_free_ports(1)[0]}"  # nothing listens there
+    address = f"127.0.0.1:{_free_range(1, set())}"  # nothing listens there
     started = time.monotonic()
     result = _cli_train(directory, tmp_path, "--executor", "ray", "--ray-address", address)
     assert result.exit_code == 1
@@ -301,42 +301,39 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def _free_ports(count: int) -> list[int]:
-    """Ports free on 127.0.0.1 now (held open together, so they are distinct)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+# Ports for the nodes come from below the kernel's ephemeral range (32768 and up here), where
+# outgoing connections never take them between our check and Ray's bind; Ray's servers listen
+# on every interface, so that is where the check binds too.
+NODE_PORTS = (10_000, 32_000)
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("", port))
+        except OSError:
+            return False
+    return True
 
 
 def _free_range(size: int, taken: set[int]) -> int:
-    """The first port of ``size`` consecutive ports free on 127.0.0.1 (worker ports)."""
+    """The first of ``size`` consecutive ports free on every interface, none of them ``taken``."""
     rng = np.random.default_rng()
     for _ in range(200):
-        first = int(rng.integers(20_000, 60_000))
-        span = set(range(first, first + size))
-        if span & taken:
-            continue
-        try:
-            for port in span:
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return first
+        first = int(rng.integers(NODE_PORTS[0], NODE_PORTS[1] - size))
+        span = range(first, first + size)
+        if not taken.intersection(span) and all(_bindable(port) for port in span):
+            taken.update(span)
+            return first
     raise RuntimeError("no free port range")
 
 
 def _node_ports(taken: set[int]) -> list[str]:
     """A node's own ports, so two nodes on one machine never collide."""
-    (manager, objects, agent, agent_grpc, runtime_env, metrics) = _free_ports(6)
-    taken |= {manager, objects, agent, agent_grpc, runtime_env, metrics}
+    (manager, objects, agent, agent_grpc, runtime_env, metrics) = (
+        _free_range(1, taken) for _ in range(6)
+    )
     first = _free_range(16, taken)
-    taken |= set(range(first, first + 16))
     return ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--num-gpus", "0",
             "--node-manager-port", str(manager), "--object-manager-port", str(objects),
             "--dashboard-agent-listen-port", str(agent),
@@ -360,32 +357,49 @@ def two_node_cluster(tmp_path, monkeypatch):
     monkeypatch.setenv("RAY_AUTH_TOKEN_PATH", str(token))
     ray = str(Path(sys.executable).parent / "ray")
     taken: set[int] = set()
-    port, client = _free_ports(2)
-    taken |= {port, client}
     # The head's own temporary folder (short: Ray's socket paths must stay under 108
     # characters) keeps its session and address file out of /tmp/ray, where a later
     # `ray.init()` on this machine would find a cluster that no longer exists.
     temp_dir = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
-    head_command = [ray, "start", "--head", "--port", str(port), "--ray-client-server-port",
-                    str(client), "--include-dashboard", "false", "--temp-dir", temp_dir,
-                    *_node_ports(taken)]  # fmt: skip
-    address = f"127.0.0.1:{port}"
     nodes = []
     try:
-        nodes.append(_start_node(head_command, tmp_path / "head.log"))
-        _wait_for_port(port, nodes[0])
+        head, address = _start_head(ray, temp_dir, taken, tmp_path / "head.log")
+        nodes.append(head)
         worker_command = [ray, "start", "--address", address, *_node_ports(taken)]
         nodes.append(_start_node(worker_command, tmp_path / "worker.log"))
         try:
             _wait_for_nodes(address, 2)
         except AssertionError as error:
-            logs = "".join(p.read_text()[-1500:] for p in tmp_path.glob("*.log"))
-            raise AssertionError(f"{error}\n{logs}") from None
+            raise AssertionError(f"{error}\n{_log_tails(tmp_path)}") from None
         yield address
     finally:
         for node in reversed(nodes):
             _kill_group(node)
         shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+PORT_TAKEN = "Failed to start the grpc server"  # what a head prints when a port was taken
+
+
+def _start_head(ray: str, temp_dir: str, taken: set[int], log: Path):
+    """The head node, listening; its address. A port taken by another program between our
+    check and Ray's bind (Ray's own message says so) is a race of this machine, not a fault of
+    bench: the head starts again on fresh ports, three times at most."""
+    for _ in range(3):
+        port, client = _free_range(1, taken), _free_range(1, taken)
+        head_command = [ray, "start", "--head", "--port", str(port), "--ray-client-server-port",
+                        str(client), "--include-dashboard", "false", "--temp-dir", temp_dir,
+                        *_node_ports(taken)]  # fmt: skip
+        head = _start_node(head_command, log)
+        if _wait_for_port(port, head):
+            return head, f"127.0.0.1:{port}"
+        if PORT_TAKEN not in log.read_text():
+            break
+    raise AssertionError(f"the head node exited\n{log.read_text()[-3000:]}")
+
+
+def _log_tails(folder: Path) -> str:
+    return "".join(log.read_text()[-1500:] for log in sorted(folder.glob("*.log")))
 
 
 def _start_node(command: list[str], log: Path) -> subprocess.Popen:
@@ -394,13 +408,15 @@ def _start_node(command: list[str], log: Path) -> subprocess.Popen:
                                 start_new_session=True)  # fmt: skip
 
 
-def _wait_for_port(port: int, node: subprocess.Popen) -> None:
+def _wait_for_port(port: int, node: subprocess.Popen) -> bool:
+    """True once the node listens on ``port``; False if it exits first."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        assert node.poll() is None, "the head node exited"
+        if node.poll() is not None:
+            return False
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
+            return True
         except OSError:
             time.sleep(0.5)
     raise AssertionError(f"the head node did not listen on {port}")
