@@ -14,10 +14,11 @@ import bench
 
 PACKAGE = Path(bench.__file__).resolve().parent
 # The shared modules every stage may import (records, the results store, the config and the
-# model registry), then the stages in the order data flows through them.
+# model registry), then the stages in the order data flows through them. ``skeleton`` is the
+# data a new project is made from: its example model imports only the shared ``bench.api``.
 STAGES = ("shared", "data", "train", "analysis", "site", "cli")
 SHARED = {"__init__", "__main__", "errors", "records", "results", "recipes", "config", "models",
-          "metrics", "paths", "durations"}  # fmt: skip
+          "metrics", "paths", "durations", "project", "quickstart", "api", "skeleton"}  # fmt: skip
 
 
 def _stage(module: str) -> str:
