@@ -76,6 +76,11 @@ class FoldRecord(FitResult):
     test_predictions: dict | None = None  # {"file", "sha256"} of the test probabilities
     held_out_predictions: dict | None = None  # the same for the held-out fold (schema 2)
     migrated_from_schema: int | None = None
+    # Since bench 0.2 (None in older records, whose models are all built in): where the model's
+    # code came from (``bench.models.registry.Origin``) and its registry entry's words, which a
+    # generated model page shows without importing the model (``ModelCard``).
+    origin: dict | None = None
+    card: dict | None = None
     schema_version: int = SCHEMA_VERSION
     kind: str = "fold"
 
@@ -97,6 +102,12 @@ class FoldRecord(FitResult):
                 f"{path}: fold result has a malformed model, profile, fold or folds field; "
                 "move it out of the results folder"
             )
+        for name in ("origin", "card"):
+            if not _text_mapping(data.get(name)):
+                raise BenchError(
+                    f"{path}: fold result's {name} is not a mapping of short texts; "
+                    "move it out of the results folder"
+                )
         try:
             scores = Scores.from_json(data["cv"]), Evaluation.from_json(data["test"])
         except (KeyError, TypeError, ValueError) as error:
@@ -178,6 +189,32 @@ def _well_formed(data: dict) -> bool:
         and all(isinstance(v, int) and not isinstance(v, bool) for v in (fold, folds))
         and 0 <= fold < folds
     )
+
+
+CARD_TEXT_LIMIT = 4_000  # characters of one text in a record's origin or card
+
+
+def _text_mapping(value: Any, depth: int = 0) -> bool:
+    """None, or a mapping of names to short texts, whole numbers or such mappings (two deep)."""
+    if value is None:
+        return True
+    if not isinstance(value, dict) or depth > 1:
+        return False
+    for key, item in value.items():
+        if not isinstance(key, str) or len(key) > 40:
+            return False
+        if isinstance(item, dict):
+            if not _text_mapping(item, depth + 1):
+                return False
+        elif not _short_text_or_whole(item):
+            return False
+    return True
+
+
+def _short_text_or_whole(item: Any) -> bool:
+    if isinstance(item, str):
+        return len(item) <= CARD_TEXT_LIMIT
+    return isinstance(item, int) and not isinstance(item, bool)
 
 
 @dataclass(frozen=True)

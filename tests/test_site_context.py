@@ -16,8 +16,9 @@ from bench import data
 from bench.analysis import report, reproduction
 from bench.analysis.analyse import analyse
 from bench.errors import BenchError
+from bench.paths import templates_dir
 from bench.records import RunManifest
-from bench.site import content, context, downloads, model_page, provenance
+from bench.site import content, context, downloads, model_page, pages, provenance
 from tests.site_fixtures import install_site_dataset, write_results
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
@@ -58,20 +59,53 @@ def test_gather_pages_and_figures(stored):
     assert site.pages[4].context["root"] == "../"
 
 
-def test_gather_requires_a_page_for_every_model(stored, tmp_path):
+HOSTILE_CARD = {
+    "summary": "A net of mine <img src=x onerror=alert(1)>",
+    "description": "First <script>alert(1)</script>\n   paragraph.\n\n[link](javascript:alert(2))",
+    "citation": {"authors": "A. Author", "title": "T", "venue": "V", "year": 2024},
+}
+USER_ORIGIN = {"kind": "project", "module": "bench_project_models.mine",
+               "source": "models/mine.py", "source_sha256": "ab" * 32}  # fmt: skip
+
+
+def test_a_model_without_any_page_gets_one_generated_from_its_records(stored, tmp_path):
+    """A model of the user's own with no content page: its page comes from the records' card
+    (summary, docstring, citation) and names the code's origin; every string stays text."""
     results_dir, directory, _ = stored
+    for path in (results_dir / "resnet34" / "quick").glob("fold-*.json"):
+        record = json.loads(path.read_text())
+        path.write_text(json.dumps({**record, "origin": USER_ORIGIN, "card": HOSTILE_CARD}))
     partial_content = tmp_path / "content"
     (partial_content / "models").mkdir(parents=True)
-    for name in ("index.md", "reference_2021.yaml", "models/lenet5.md", "models/lstm.md"):
-        (partial_content / name).write_bytes((CONTENT / name).read_bytes())
-    with pytest.raises(BenchError, match=r"content/models/resnet34\.md: missing"):
-        context.gather(
-            analyse(report.load_reports(results_dir)),
-            results_dir,
-            content_dir=partial_content,
-            data_dir=directory,
-            base_url=None,
-        )
+    (partial_content / "index.md").write_bytes((CONTENT / "index.md").read_bytes())
+    site = context.gather(
+        analyse(report.load_reports(results_dir)),
+        results_dir,
+        content_dir=partial_content,
+        data_dir=directory,
+        base_url=None,
+    )
+    page = next(p for p in site.pages if p.path == "models/resnet34.html")
+    assert page.context["page"]["title"] == "ResNet-34"
+    assert page.context["page"]["description"] == HOSTILE_CARD["summary"]
+    kinds = [block["kind"] for block in page.context["blocks"]]
+    assert kinds == ["description", "layers", "measurements", "cited", "origin"]
+    assert page.context["blocks"][0]["paragraphs"] == [
+        "First <script>alert(1)</script> paragraph.",
+        "[link](javascript:alert(2))",
+    ]
+    assert page.context["model"]["origins"] == [
+        {**USER_ORIGIN, "distribution": None, "version": None, "folds": 2, "what": "project file"}
+    ]
+    html = pages.render_page(pages.make_environment(templates_dir()), page.template, page.context)
+    text = html.decode()
+    assert "<script>alert" not in text and "<img src=x" not in text
+    assert 'href="javascript' not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "models/mine.py" in text and "ab" * 32 in text
+    lenet = next(p for p in site.pages if p.path == "models/lenet5.html")
+    assert lenet.context["page"]["title"] == "LeNet-5"  # bench's own page, as shipped
+    assert lenet.context["model"]["origins"] == []
 
 
 def test_gather_refuses_results_from_another_test_set(stored, tmp_path):

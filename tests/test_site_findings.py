@@ -14,7 +14,8 @@ import pytest
 from bench import data
 from bench.analysis import report
 from bench.analysis.analyse import analyse, rank
-from bench.site import build, context, findings, pages
+from bench.paths import default_content_dir, templates_dir
+from bench.site import context, findings, pages
 from tests.report_fixtures import (
     measured,
     other_test_images,
@@ -34,7 +35,7 @@ def built(reports, names=NAMES) -> dict:
 
 
 def render(found: dict) -> str:
-    env = pages.make_environment(build.TEMPLATES_DIR)
+    env = pages.make_environment(templates_dir())
     return env.get_template("blocks/findings.html").render(
         findings=found, shared_mistakes=None, root=""
     )
@@ -289,13 +290,13 @@ def test_index_page_shows_findings_after_their_heading(tmp_path, monkeypatch):
     site = context.gather(
         analyse(report.load_reports(results_dir)),
         results_dir,
-        content_dir=build.CONTENT_DIR,
+        content_dir=default_content_dir(),
         data_dir=directory,
         base_url=None,
     )
     index = site.pages[0]
     assert index.path == "index.html"
-    env = pages.make_environment(build.TEMPLATES_DIR)
+    env = pages.make_environment(templates_dir())
     html = pages.render_page(env, index.template, index.context).decode("utf-8")
     assert (
         html.index('id="what-the-results-show"')

@@ -65,12 +65,40 @@ ContentDirOption = Annotated[
     Path | None,
     typer.Option(
         "--content-dir",
-        help="Folder with index.md, models/<name>.md and reference_2021.yaml; default: the "
-        "repository's content/.",
+        help="Folder with index.md, and models/<name>.md and reference_2021.yaml where you "
+        "replace bench's own; default: bench.toml's content_dir, else bench's own write-up.",
         show_default=False,
     ),
 ]
 
+TitleOption = Annotated[
+    str | None,
+    typer.Option(help="The write-up's title; default: bench.toml's, else index.md's.",
+                 show_default=False),
+]  # fmt: skip
+AuthorOption = Annotated[
+    str | None,
+    typer.Option(help="Who wrote it; default: bench.toml's, else index.md's.",
+                 show_default=False),
+]  # fmt: skip
+ModelModuleOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model-module",
+        help="Module that registers models of your own with bench.api.register (repeatable); "
+        "importing it runs its code, so name only modules you trust.",
+        show_default=False,
+    ),
+]
+ModelsDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--models-dir",
+        help="Folder whose *.py files register models of your own (bench.toml's models_dir; a "
+        "project made by `bench init` has models/).",
+        show_default=False,
+    ),
+]
 ModelOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -155,13 +183,16 @@ CpusPerFoldOption = Annotated[
 # The command-line option of every TrainOptions field that `bench train` and `bench build-site`
 # take; the defaults are the dataclass's own.
 TRAIN_OPTIONS = {
-    "models": ModelOption, "profile": ProfileOption, "folds": FoldsOption, "epochs": EpochsOption,
+    "models": ModelOption, "model_modules": ModelModuleOption, "models_dir": ModelsDirOption,
+    "profile": ProfileOption, "folds": FoldsOption, "epochs": EpochsOption,
     "batch_size": BatchSizeOption, "seed": SeedOption, "data_dir": DataDirOption,
     "results_dir": ResultsDirOption, "fresh": FreshOption, "shard": ShardOption,
     "strategy": StrategyOption, "precision": PrecisionOption, "time_budget": TimeBudgetOption,
     "executor": ExecutorOption, "ray_address": RayAddressOption,
     "gpus_per_fold": GpusPerFoldOption, "cpus_per_fold": CpusPerFoldOption,
 }  # fmt: skip
+REPEATABLE = ("models", "model_modules")
+INIT_MODELS = ("lenet5", "compact")  # a new project's models: a classic and the example
 SITE_DIR = Path("public")  # where the site is written and served from
 
 
@@ -179,8 +210,8 @@ def train_options(**fixed):
         parameters = [
             inspect.Parameter(
                 f.name, inspect.Parameter.KEYWORD_ONLY, annotation=TRAIN_OPTIONS[f.name],
-                # --model, repeatable, is None when not given (its field's default is ())
-                default=None if f.name == "models" else f.default,
+                # repeatable options are None when not given (their fields' default is ())
+                default=None if f.name in REPEATABLE else f.default,
             )
             for f in fields
             if f.name in TRAIN_OPTIONS
@@ -190,7 +221,7 @@ def train_options(**fixed):
         @functools.wraps(command)
         def wrapper(**values):
             chosen = {name: values.pop(name) for name in TRAIN_OPTIONS}
-            chosen["models"] = tuple(chosen["models"] or ())
+            chosen.update({name: tuple(chosen[name] or ()) for name in REPEATABLE})
             return command(TrainOptions(**chosen, **fixed), **values)
 
         del wrapper.__wrapped__  # typer reads the signature below, not the command's
@@ -223,6 +254,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
+    context: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -230,7 +262,43 @@ def root(
         ),
     ] = False,
 ) -> None:
-    """Train classic image classifiers on Fashion-MNIST and publish the results as a site."""
+    """Train classic image classifiers on Fashion-MNIST and publish the results as a site.
+
+    In a folder with a bench.toml (see `bench init`) every command takes its defaults from it;
+    options given on the command line win."""
+    from bench import project as projects
+
+    try:
+        found = projects.find(Path.cwd())
+    except BenchError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    context.obj = found
+    if found is not None:
+        context.default_map = project_defaults(found)
+
+
+def project_defaults(project) -> dict:
+    """Each command's option defaults from a project file (click's ``default_map``)."""
+    paths = {"results_dir": project.results_dir, "data_dir": project.data_dir}
+    user_models = {"model_modules": list(project.model_modules), "models_dir": project.models_dir}
+    training = {**paths, **user_models, "models": list(project.models) or None,
+                "profile": project.profile}  # fmt: skip
+    site = {"out": project.out, "base_url": project.base_url, "content_dir": project.content_dir,
+            "title": project.title, "author": project.author}  # fmt: skip
+    commands = {
+        "train": training,
+        "build-site": {**training, **site},
+        "render": {**paths, **site},
+        "models": user_models,
+        "serve": {"out": project.out},
+        "data": {"fetch": {"data_dir": project.data_dir}, "info": {"data_dir": project.data_dir}},
+    }
+    return {
+        command: {key: value for key, value in values.items() if value is not None}
+        if command != "data" else values
+        for command, values in commands.items()
+    }  # fmt: skip
 
 
 @data_app.command("fetch")
@@ -259,12 +327,40 @@ def data_info(data_dir: DataDirOption = None) -> None:
 
 @app.command("models")
 @user_errors
-def models_command() -> None:
-    """List the registered models: family, year, parameters, default set, paper."""
+def models_command(
+    model_modules: ModelModuleOption = None, models_dir: ModelsDirOption = None
+) -> None:
+    """List the registered models: family, year, parameters, default set, origin, paper."""
     _import_keras_stack()
     from bench.cli.console import print_models
+    from bench.models import plugins
 
+    plugins.load_user_models(models_dir, model_modules or ())
     print_models()
+
+
+@app.command("init")
+@user_errors
+def init_command(
+    folder: Annotated[Path, typer.Argument(help="New or empty folder for the project.")],
+    title: Annotated[str, typer.Option(help="The write-up's title.")] = "My Fashion-MNIST write-up",
+    author: Annotated[str, typer.Option(help="Who wrote it.")] = "The author",
+    models: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            help=f"Model the write-up trains (repeatable); default: {', '.join(INIT_MODELS)}.",
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+) -> None:
+    """Start a write-up of your own: bench.toml, content/, models/ with an example model, a
+    GitHub Pages workflow, .gitignore and a README."""
+    from bench import quickstart
+
+    written = quickstart.create(folder, title=title, author=author,
+                                models=tuple(models or INIT_MODELS))  # fmt: skip
+    typer.echo(f"created {folder} ({len(written)} files); next: cd {folder} && bench build-site")
 
 
 @app.command("train")
@@ -283,9 +379,12 @@ def render_command(
     base_url: BaseUrlOption = None,
     data_dir: DataDirOption = None,
     content_dir: ContentDirOption = None,
+    title: TitleOption = None,
+    author: AuthorOption = None,
 ) -> None:
-    """Render the stored results as a static site (never trains)."""
-    _render(results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir)
+    """Render the stored results as a static site (never trains, never imports a model)."""
+    _render(results_dir, out, base_url=base_url, data_dir=data_dir, content_dir=content_dir,
+            title=title, author=author)  # fmt: skip
 
 
 @app.command("build-site")
@@ -297,6 +396,8 @@ def build_site_command(
     out: OutOption = SITE_DIR,
     base_url: BaseUrlOption = None,
     content_dir: ContentDirOption = None,
+    title: TitleOption = None,
+    author: AuthorOption = None,
 ) -> None:
     """Train whatever folds the site is missing, then render it from all stored results.
 
@@ -307,7 +408,7 @@ def build_site_command(
     check_target(out)  # refuse a bad --out before hours of training, not after
     run_training(options, quiet=quiet)
     _render(options.results_dir, out, base_url=base_url, data_dir=options.data_dir,
-            content_dir=content_dir)  # fmt: skip
+            content_dir=content_dir, title=title, author=author)  # fmt: skip
 
 
 @app.command("serve")

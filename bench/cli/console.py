@@ -71,16 +71,28 @@ def print_models() -> None:
     """The registry as a table."""
     from bench.models import all_models
 
-    table = Table("model", "family", "year", "parameters", "default", "paper")
+    table = Table("model", "family", "year", "parameters", "default", "origin", "paper")
     table.columns[0].no_wrap = table.columns[3].no_wrap = True
     for spec in all_models():
         default = "yes" if spec.in_default_set else ("no (slow)" if spec.slow else "no")
         authors = spec.citation.authors.split(",")
         first = authors[0].split()[-1] + (" et al." if len(authors) > 1 else "")
         paper = f"{first} ({spec.citation.year}): {spec.citation.title}"
-        table.add_row(spec.name, spec.family, str(spec.year),
-                      f"{spec.parameters:,}", default, paper)  # fmt: skip
+        parameters = f"{spec.parameters:,}" if spec.parameters else "?"
+        table.add_row(spec.name, spec.family, str(spec.year), parameters, default,
+                      origin_label(spec.origin), paper)  # fmt: skip
     console.print(table)
+
+
+def origin_label(origin) -> str:
+    """A model's origin in a few words: built-in, a project file, a module, a distribution."""
+    if origin.kind == "built-in":
+        return "built-in"
+    if origin.kind == "project":
+        return origin.source
+    if origin.kind == "entry point":
+        return f"{origin.distribution} {origin.version} (entry point)"
+    return f"module {origin.module}"
 
 
 def print_reports(reports) -> None:

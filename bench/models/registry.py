@@ -1,27 +1,37 @@
 """Registry of the benchmark's models: metadata plus a builder per name.
 
 Pure metadata and a decorator, so this module never imports Keras; the model
-modules import Keras and register their builders when they are imported.
+modules import Keras and register their builders when they are imported. Each entry knows its
+``Origin``: built into bench, or a user's module (``bench.models.plugins`` loads those inside
+``loading(origin)``, so that what they register carries where it came from).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import contextlib
+import contextvars
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from bench.errors import BenchError
 from bench.recipes import Plan, Recipe
 
 if TYPE_CHECKING:
     import keras
 
 __all__ = [
+    "BUILT_IN",
     "Citation",
+    "ModelCollisionError",
     "ModelSpec",
+    "Origin",
     "UnknownModelError",
     "all_models",
     "default_model_names",
     "get_model",
+    "loading",
     "register",
 ]
 
@@ -37,6 +47,40 @@ class Citation:
     title: str
     venue: str
     year: int
+
+
+BUILT_IN = "built-in"
+ORIGIN_KINDS = (BUILT_IN, "project", "module", "entry point")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a registered model's code comes from.
+
+    ``kind`` is one of ``ORIGIN_KINDS``; ``module`` the module that registered it; ``source``
+    its file as the user knows it (``models/compact.py`` for a project's model); a module of an
+    installed distribution also names it and its version; ``source_sha256`` digests the file."""
+
+    kind: str
+    module: str
+    source: str | None = None
+    distribution: str | None = None
+    version: str | None = None
+    source_sha256: str | None = None
+
+    def describe(self) -> str:
+        """One phrase for a terminal line or a page: ``project file models/compact.py``."""
+        if self.kind == BUILT_IN:
+            return f"built into bench ({self.module})"
+        where = f"project file {self.source}" if self.kind == "project" else f"module {self.module}"
+        if self.kind == "entry point":
+            where = f"entry point {self.module}"
+        if self.distribution:
+            where += f" of {self.distribution} {self.version or ''}".rstrip()
+        return where
+
+    def to_json(self) -> dict:
+        return {key: value for key, value in asdict(self).items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -56,18 +100,33 @@ class ModelSpec:
     forward_flops: int | None = None  # documented forward FLOPs per image (see models.summary)
     full: Recipe | None = None  # the full protocol's recipe (required at registration)
     quick: Plan | None = None  # the CPU preview's plan; None: smoke-sized in that preview
+    origin: Origin | None = None  # set at registration (see register)
 
     @property
     def year(self) -> int:
         """The year of the publication that introduced the architecture (its citation's)."""
         return self.citation.year
 
+    def card(self) -> dict:
+        """The entry's words a fold record keeps, so that a page for a model without a content
+        page is generated from results alone: its summary, citation and builder's docstring."""
+        return {
+            "summary": self.summary,
+            "description": inspect.cleandoc(self.build.__doc__ or ""),
+            "citation": asdict(self.citation),
+        }
+
 
 class UnknownModelError(ValueError):
     """Raised for a model name that is not registered."""
 
 
+class ModelCollisionError(BenchError, ValueError):
+    """Raised for a name that another model holds already; the message names both origins."""
+
+
 _MODELS: dict[str, ModelSpec] = {}
+_LOADING: contextvars.ContextVar[Origin | None] = contextvars.ContextVar("loading", default=None)
 
 
 def register(name: str, **metadata: Any) -> Callable[[Builder], Builder]:
@@ -78,14 +137,35 @@ def register(name: str, **metadata: Any) -> Callable[[Builder], Builder]:
     """
 
     def decorator(build: Builder) -> Builder:
+        origin = _LOADING.get() or Origin(BUILT_IN, module=build.__module__)
         if name in _MODELS:
-            raise ValueError(f"model {name!r} is already registered")
+            held = _MODELS[name].origin
+            raise ModelCollisionError(
+                f"model {name!r} from {origin.describe()} collides with the model {name!r} "
+                f"{'from ' if held.kind != BUILT_IN else ''}{held.describe()}; rename one of them"
+            )
         if not isinstance(metadata.get("full"), Recipe):
             raise ValueError(f"model {name!r} is registered without a full recipe (full=Recipe)")
-        _MODELS[name] = ModelSpec(name=name, build=build, **metadata)
+        _MODELS[name] = ModelSpec(name=name, build=build, origin=origin, **metadata)
         return build
 
     return decorator
+
+
+@contextlib.contextmanager
+def loading(origin: Origin) -> Iterator[None]:
+    """Models registered inside the block come from ``origin``; if the block fails, none of
+    them stays registered (a module that fails halfway leaves the registry as it was)."""
+    before = set(_MODELS)
+    token = _LOADING.set(origin)
+    try:
+        yield
+    except BaseException:
+        for name in set(_MODELS) - before:
+            del _MODELS[name]
+        raise
+    finally:
+        _LOADING.reset(token)
 
 
 def get_model(name: str) -> ModelSpec:

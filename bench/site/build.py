@@ -10,11 +10,10 @@ from pathlib import Path
 
 from bench.analysis import analyse, report
 from bench.errors import BenchError
-from bench.paths import PROJECT_ROOT
+from bench.paths import default_content_dir
+from bench.paths import templates_dir as default_templates_dir
 from bench.site import context, downloads, figures, output, pages, urls
 
-CONTENT_DIR = PROJECT_ROOT / "content"
-TEMPLATES_DIR = PROJECT_ROOT / "site_templates"
 STATIC_FILES = (urls.STYLE, urls.FAVICON)
 
 
@@ -27,22 +26,25 @@ def render_site(
     content_dir: Path | None = None,
     templates_dir: Path | None = None,
     benchmarks_dir: Path | None = None,
+    title: str | None = None,
+    author: str | None = None,
 ) -> Path:
     """Render the stored results in ``results_dir`` as a static site in ``out_dir``.
 
-    ``content_dir`` and ``templates_dir`` default to the repository's ``content/`` and
-    ``site_templates/`` (beside the ``bench`` package, as in a clone or editable install);
+    ``content_dir`` and ``templates_dir`` default to the write-up and templates bench ships
+    (``bench.paths``); ``title`` and ``author``, where given (the project file's), replace the
+    index page's;
     ``benchmarks_dir`` holds the side-by-side speed benchmark the reproducibility page shows
     (the command line passes the repository's ``paths.BENCHMARK_RESULTS``; None, the default,
     or a folder without it, leaves that section out).
     """
-    content_dir = Path(content_dir or CONTENT_DIR)
-    templates_dir = Path(templates_dir or TEMPLATES_DIR)
+    content_dir = Path(content_dir or default_content_dir())
+    templates_dir = Path(templates_dir or default_templates_dir())
     if not (templates_dir / "base.html").is_file():
         raise BenchError(
-            f"{templates_dir}: no site templates there; bench renders from a clone of the "
-            "repository or an editable install (pip install -e .)"
+            f"{templates_dir}: no site templates there; reinstall bench (its wheel ships them)"
         )
+    given = {key: value for key, value in (("title", title), ("author", author)) if value}
     target = output.check_target(out_dir)  # refuse before the slow part, not after it
     analysed = analyse.analyse(report.load_reports(Path(results_dir)))
     site = context.gather(
@@ -52,6 +54,7 @@ def render_site(
         data_dir=data_dir,
         base_url=base_url,
         benchmarks_dir=benchmarks_dir,
+        given=given,
     )
     env = pages.make_environment(templates_dir)
     with output.staged_output(target) as staging:

@@ -15,6 +15,7 @@ import markdown
 import yaml
 from markupsafe import Markup
 
+from bench import paths
 from bench.errors import BenchError
 
 INDEX_KEYS = ("title", "date", "summary", "author")
@@ -49,8 +50,10 @@ class Page:
     footnotes: str
 
 
-def read_page(path: Path, required: tuple[str, ...]) -> Page:
-    """Parse ``path``; a missing file, bad front matter or a missing required key is an error."""
+def read_page(path: Path, required: tuple[str, ...], given: dict | None = None) -> Page:
+    """Parse ``path``; a missing file, bad front matter or a missing required key is an error.
+    ``given`` holds values set elsewhere (the project file's title and author), which replace
+    the front matter's."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -71,6 +74,7 @@ def read_page(path: Path, required: tuple[str, ...]) -> Page:
         raise BenchError(f"{path}: front matter is not valid YAML{line}") from None
     if not isinstance(meta, dict):
         raise BenchError(f"{path}: front matter must be a YAML mapping of keys to values")
+    meta = {**meta, **(given or {})}
     missing = [key for key in required if meta.get(key) in (None, "")]
     if missing:
         raise BenchError(f"{path}: front matter lacks {', '.join(missing)}")
@@ -107,8 +111,9 @@ def split_sections(html: str) -> tuple[Section, ...]:
     return tuple(sections)
 
 
-def read_index(content_dir: Path) -> Page:
-    return read_page(content_dir / "index.md", INDEX_KEYS)
+def read_index(content_dir: Path, given: dict | None = None) -> Page:
+    """The write-up's front page; ``given``: the project file's title and author, if set."""
+    return read_page(content_dir / "index.md", INDEX_KEYS, given)
 
 
 def read_model_page(content_dir: Path, model: str) -> Page:
@@ -122,8 +127,11 @@ def read_model_page(content_dir: Path, model: str) -> Page:
 
 
 def read_reference(content_dir: Path) -> dict:
-    """The 2021 write-up's results table and other published results (reference_2021.yaml)."""
+    """The 2021 write-up's results table and other published results (reference_2021.yaml):
+    the content folder's own, else the one bench ships."""
     path = content_dir / "reference_2021.yaml"
+    if not path.exists():
+        path = paths.default_content_dir() / "reference_2021.yaml"
     try:
         reference = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

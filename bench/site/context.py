@@ -25,6 +25,7 @@ from bench.site import (
     figures,
     findings,
     model_page,
+    model_source,
     provenance,
     speed,
     urls,
@@ -53,14 +54,17 @@ def gather(
     data_dir: Path | None,
     base_url: str | None,
     benchmarks_dir: Path | None = None,
+    given: dict | None = None,
 ) -> SiteContext:
     """Turn the analysis of ``results_dir`` and everything else the site shows (manifests,
-    content, the dataset) into page contexts and figure jobs."""
+    content, the dataset) into page contexts and figure jobs; ``given``: the project file's
+    title and author, which replace the index page's."""
     reports = analysis.reports
     manifests = results.load_manifests(results_dir)
-    index = content.read_index(content_dir)
+    index = content.read_index(content_dir, given)
     reference = content.read_reference(content_dir)
-    model_pages = {r.model: content.read_model_page(content_dir, r.model) for r in reports}
+    model_pages = {r.model: model_source.content_page(content_dir, r) for r in reports}
+    titles = {r.model: model_source.title_and_summary(r, model_pages[r.model]) for r in reports}
     dataset = data.load_dataset(data_dir, allow_download=False)
 
     base_url = normalise_base_url(base_url)
@@ -70,8 +74,7 @@ def gather(
         "base_url": base_url,
         "urls": urls.for_templates(),
         "models": [
-            {"name": r.model, "title": model_pages[r.model].meta["title"], "path": model_href(r)}
-            for r in reports
+            {"name": r.model, "title": titles[r.model][0], "path": model_href(r)} for r in reports
         ],
     }
     rows = [summary_row(m) for m in analysis.models]
@@ -124,15 +127,15 @@ def gather(
     for m in analysis.models:
         r = m.report
         values, model_jobs = model_page.model_context(m, model_pages[r.model], dataset)
-        meta = model_pages[r.model].meta
+        title, summary = titles[r.model]
         pages.append(
             _page(
                 model_href(r),
                 site,
                 template="model.html",
                 shown=[r],
-                title=meta["title"],
-                description=meta["summary"],
+                title=title,
+                description=summary,
                 root=urls.root_of(model_href(r)),
                 **values,
             )

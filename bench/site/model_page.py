@@ -15,7 +15,7 @@ from bench.analysis.calibration import Calibration
 from bench.analysis.report import ModelReport
 from bench.errors import BenchError
 from bench.records import FoldRecord
-from bench.site import content, figures, urls
+from bench.site import content, figures, model_source, urls
 from bench.site.jobs import FigureJob
 from bench.site.pages import num, pct
 
@@ -29,9 +29,10 @@ CONFUSED_PAIRS_SHOWN = 5
 
 
 def model_context(
-    analysed: ModelAnalysis, page: content.Page, dataset: data.FashionMNIST
+    analysed: ModelAnalysis, page: content.Page | None, dataset: data.FashionMNIST
 ) -> tuple[dict, list[FigureJob]]:
-    """Values for model.html, and the jobs that draw the figures it shows."""
+    """Values for model.html, and the jobs that draw the figures it shows; ``page`` None: the
+    model has no hand-written page, and one is generated from its records."""
     report, calibrated = analysed.report, analysed.calibration
     names = dataset.class_names
     histories = [record.history for record in report.folds]
@@ -76,7 +77,14 @@ def model_context(
             misclassified_alt(wrong, names),
         )  # fmt: skip
     values = {
-        "blocks": content.place_blocks(page, MODEL_BLOCKS),
+        "blocks": [
+            *(
+                content.place_blocks(page, MODEL_BLOCKS)
+                if page
+                else model_source.generated_blocks(report)
+            ),
+            {"kind": "origin"},
+        ],  # fmt: skip
         "model": {
             **summary_row(analysed),
             "layers": report.folds[0].architecture or [],
@@ -93,6 +101,7 @@ def model_context(
             "calibration": calibration_table(
                 calibrated, [record.fold + 1 for record in report.folds]
             ),
+            "origins": model_source.origins(report),
             "misclassified_count": wrong["count"],
             "misclassified_shown": len(wrong["true"]),
         },

@@ -321,4 +321,6 @@ def _fold_record(
         gpus=tuple(device.gpus),
         backend=device.backend,
         strategy=config.strategy,
+        origin=plan.spec.origin.to_json(),
+        card=plan.spec.card(),
     )

@@ -23,6 +23,8 @@ class TrainOptions:
     """The options of `bench train` (and of `bench build-site`'s training step)."""
 
     models: tuple[str, ...] = ()  # (): the default set
+    model_modules: tuple[str, ...] = ()  # modules that register models of the user's own
+    models_dir: Path | None = None  # a project's models/ folder (bench.toml); None: no folder
     profile: str = config.AUTO
     folds: int | None = None
     epochs: int | None = None
@@ -60,6 +62,7 @@ def parse(options: TrainOptions) -> RunRequest:
     # Imported here: scikit-learn (under protocol) takes seconds, and the command line imports
     # this module at start-up for TrainOptions.
     from bench.data import protocol
+    from bench.models import plugins
     from bench.train import devices
 
     shard = protocol.parse_shard(options.shard)
@@ -70,6 +73,7 @@ def parse(options: TrainOptions) -> RunRequest:
     config.check_profile(options.profile, auto=True)
     config.check_overrides(folds=options.folds, epochs=options.epochs,
                            batch_size=options.batch_size, strategy=options.strategy)  # fmt: skip
+    plugins.load_user_models(options.models_dir, options.model_modules)
     for model in options.models:
         config.model_spec(model)
     return RunRequest(options, shard, seconds, ray_settings(options))
@@ -96,7 +100,10 @@ def ray_settings(options: TrainOptions) -> RaySettings | None:
     if options.executor != "ray":
         return None
     require_ray()
-    return RaySettings(address=options.ray_address, **amounts)  # the rest: RaySettings' defaults
+    user_models = {"models_dir": str(options.models_dir.resolve()) if options.models_dir else None,
+                   "model_modules": tuple(options.model_modules)}  # fmt: skip
+    # the rest: RaySettings' defaults
+    return RaySettings(address=options.ray_address, **amounts, **user_models)
 
 
 def per_fold(text: str, option: str) -> float:

@@ -23,6 +23,7 @@ import math
 import os
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.errors import BenchError
@@ -58,6 +59,9 @@ class RaySettings:
     address: str | None = None  # None: start Ray inside this process
     gpus_per_fold: float | None = None  # None: one GPU where the cluster has any, else none
     cpus_per_fold: float = 1.0
+    # The user's model sources, registered again in every worker (``plugins.load_user_models``).
+    models_dir: str | None = None
+    model_modules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class WorkerSettings:
     backend: str
     cpus: float
     gpus: float
+    models_dir: str | None = None
+    model_modules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,8 @@ class RayExecutor:
                     f"{name}(s) in all; ask for less per fold or add nodes"
                 )
         backend = os.environ.get("KERAS_BACKEND", "tensorflow")
-        return WorkerSettings(backend, cpus, gpus)
+        return WorkerSettings(backend, cpus, gpus, self.settings.models_dir,
+                              self.settings.model_modules)  # fmt: skip
 
     def _remote(self, function):
         return self.ray.remote(function).options(
@@ -271,6 +278,10 @@ def prepare_worker(settings: WorkerSettings) -> None:
         with contextlib.suppress(RuntimeError):  # a reused worker: already set for this run
             threads = max(1, math.floor(settings.cpus))
             tf.config.threading.set_intra_op_parallelism_threads(threads)
+    from bench.models import plugins
+
+    models_dir = Path(settings.models_dir) if settings.models_dir else None
+    plugins.load_user_models(models_dir, settings.model_modules)  # once per worker process
 
 
 def worker_device(precision: str, settings: WorkerSettings) -> Device:
