@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import importlib.metadata
+import json
 import os
+import re
 import secrets
 import shutil
 import string
@@ -19,7 +22,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench import __version__
 from bench.errors import BenchError
 from bench.project import PROJECT_FILE, is_model_name
 
@@ -94,13 +96,36 @@ def create(folder: Path, *, title: str, author: str, models: tuple[str, ...]) ->
             "author_toml": toml_string(author),
             "models_toml": "[" + ", ".join(toml_string(name) for name in models) + "]",
             "date": dt.date.today().isoformat(),
-            "bench_package": f"bench=={__version__}",
+            "bench_package": install_requirement(),
         }
         return _build(folder.resolve(), values)
     except OSError as error:
         raise BenchError(
             f"{folder}: cannot create the project ({error.strerror or error})"
         ) from None
+
+
+def install_requirement() -> str:
+    """What the Pages workflow asks pip for: this bench's own source where pip recorded a
+    git one (``direct_url.json``, PEP 610), pinned to its commit; else "", which the workflow
+    refuses with a line saying what to set. (No ``bench==version``: bench is not on PyPI, and
+    a package of that name there is someone else's.)"""
+    try:
+        text = importlib.metadata.distribution("bench").read_text("direct_url.json")
+        direct = json.loads(text or "{}")
+    except (importlib.metadata.PackageNotFoundError, ValueError, OSError):
+        return ""
+    vcs = direct.get("vcs_info") if isinstance(direct, dict) else None
+    url = direct.get("url") if isinstance(direct, dict) else None
+    if not isinstance(vcs, dict) or vcs.get("vcs") != "git" or not isinstance(url, str):
+        return ""
+    if not _SAFE_URL.fullmatch(url) or not _COMMIT.fullmatch(str(vcs.get("commit_id", ""))):
+        return ""
+    return f"bench @ git+{url}@{vcs['commit_id']}"
+
+
+_SAFE_URL = re.compile(r"https://[A-Za-z0-9._~/:@%+-]+")  # goes into YAML and a shell line
+_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
 def _build(target: Path, values: dict[str, str]) -> list[Path]:

@@ -43,7 +43,7 @@ def load_script(path: Path):
 # subprocess. `make test` (CI) runs everything. Whole modules first, then single tests by name.
 SLOW_MODULES = frozenset({
     "test_engine", "test_engine_keys", "test_engine_backends", "test_ray_executor",
-    "test_site_browser", "test_torch_reference", "test_committed_results",
+    "test_site_browser", "test_torch_reference", "test_committed_results", "test_wheel",
 })  # fmt: skip
 SLOW_TESTS = frozenset({
     # trainings through the CLI or the engine
@@ -162,6 +162,17 @@ def install_dataset(
     )
     monkeypatch.setattr(data, "FILES", specs)
     return write_dataset(directory, arrays), arrays
+
+
+@pytest.fixture
+def real_data_dir() -> Path:
+    """Debian's dataset-fashion-mnist, which CI installs (and then sets BENCH_REQUIRE_REAL_DATA=1,
+    so that its absence fails there instead of skipping)."""
+    if not data.SYSTEM_DIR.is_dir():
+        if os.environ.get("BENCH_REQUIRE_REAL_DATA"):
+            pytest.fail(f"{data.SYSTEM_DIR} is missing; install dataset-fashion-mnist")
+        pytest.skip("Debian's dataset-fashion-mnist is not installed on this machine")
+    return data.SYSTEM_DIR
 
 
 @pytest.fixture

@@ -169,7 +169,6 @@ def test_the_head_starts_near_uniform_predictions(built):
     assert float(loss(labels, model(images, training=True))) < 3.0  # ln 10 is 2.30
 
 
-@pytest.mark.slow  # trains a real Keras model (tests/conftest.py's fast lane leaves it out)
 def test_one_training_step_moves_every_trainable_weight(built):
     _, model = built
     images, labels = helper.random_batch(8)

@@ -163,13 +163,8 @@ def test_nothing_found_without_download_says_what_to_do(tmp_path):
         data.locate(system_dir=tmp_path / "empty", allow_download=False)
 
 
-def test_real_fashion_mnist_wherever_installed():
-    """CI installs Debian's dataset-fashion-mnist and sets BENCH_REQUIRE_REAL_DATA=1."""
-    if not data.SYSTEM_DIR.is_dir():
-        if os.environ.get("BENCH_REQUIRE_REAL_DATA"):
-            pytest.fail(f"{data.SYSTEM_DIR} is missing; install dataset-fashion-mnist")
-        pytest.skip("Debian's dataset-fashion-mnist is not installed on this machine")
-    dataset = data.load_dataset()
+def test_real_fashion_mnist_wherever_installed(real_data_dir):
+    dataset = data.load_dataset(real_data_dir)
     assert dataset.train_images.shape == (60_000, 28, 28)
     assert dataset.test_images.shape == (10_000, 28, 28)
     assert data.class_counts(dataset.train_labels) == [6_000] * 10

@@ -1,6 +1,7 @@
 """bench.quickstart: a new project from the skeleton, all of it or nothing."""
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -95,11 +96,34 @@ def test_the_starter_page_parses_with_the_headings_the_blocks_are_placed_at(tmp_
             "how-the-models-were-evaluated"} <= set(ids)  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("direct_url", "requirement"),
+    [
+        (None, ""),  # installed from an index or a wheel file: nothing to say
+        ({"url": "file:///work/bench", "dir_info": {"editable": True}}, ""),
+        ({"url": "https://github.com/o/bench", "vcs_info": {"vcs": "git", "commit_id": "a" * 40}},
+         f"bench @ git+https://github.com/o/bench@{'a' * 40}"),
+        ({"url": "https://x/$(id)", "vcs_info": {"vcs": "git", "commit_id": "a" * 40}}, ""),
+        ({"url": "https://github.com/o/bench", "vcs_info": {"vcs": "git", "commit_id": "main"}},
+         ""),
+    ],
+)  # fmt: skip
+def test_the_workflow_installs_the_git_source_bench_came_from(monkeypatch, direct_url,
+                                                              requirement):  # fmt: skip
+    class Distribution:
+        def read_text(self, name):
+            assert name == "direct_url.json"
+            return None if direct_url is None else json.dumps(direct_url)
+
+    monkeypatch.setattr(quickstart.importlib.metadata, "distribution", lambda name: Distribution())
+    assert quickstart.install_requirement() == requirement
+
+
 def test_the_workflow_renders_and_deploys_without_training(tmp_path):
     _create(tmp_path / "p")
     text = (tmp_path / "p" / ".github" / "workflows" / "pages.yml").read_text()
     workflow = yaml.safe_load(text)
-    assert workflow["env"]["BENCH_PACKAGE"] == f"bench=={bench.__version__}"
+    assert workflow["env"]["BENCH_PACKAGE"] == quickstart.install_requirement()
     assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
     assert workflow[True]["push"]["branches"] == ["main"]  # YAML 1.1 reads `on` as True
     build = workflow["jobs"]["build"]["steps"]
@@ -221,3 +245,21 @@ def test_every_skeleton_placeholder_is_filled(tmp_path):
         text = (tmp_path / "p" / relative).read_text()
         for name in ("title", "title_toml", "author_toml", "models_toml", "date", "bench_package"):
             assert "${" + name + "}" not in text, relative
+
+
+def test_bench_init_on_the_command_line_and_its_refusal(tmp_path):
+    from typer.testing import CliRunner
+
+    from bench.cli import app
+
+    made = CliRunner().invoke(app, ["init", str(tmp_path / "w"), "--title", "Mine", "--model",
+                                    "lenet5"])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert project.load(tmp_path / "w" / "bench.toml").models == ("lenet5",)
+    assert (tmp_path / "w" / "models" / "compact.py").is_file()  # the example model
+    again = CliRunner().invoke(app, ["init", str(tmp_path / "w")])
+    assert again.exit_code == 1
+    assert again.stderr.strip() == (
+        f"error: {tmp_path / 'w'}: holds files already; bench init makes a new project in an "
+        "empty or new folder"
+    )

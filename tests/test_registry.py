@@ -66,12 +66,17 @@ def test_a_toy_model_trains_and_is_published(toy, synthetic, tmp_path):
     assert outcome.trained == [(toy, 0), (toy, 1)]
     (toy_report,) = report.load_reports(tmp_path / "results")
     assert toy_report.parameters == 7_850
+    record = toy_report.folds[0]  # where the code came from, and the entry's words
+    assert record.origin == {"kind": "module", "module": __name__}
+    assert record.card["summary"] == "Flatten and one dense layer."
+    assert record.card["citation"]["authors"] == "A. Tester"
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content)
     (content / "models" / "toy.md").write_text(TOY_PAGE)
     site = render_site(tmp_path / "results", tmp_path / "public", data_dir=directory,
                        content_dir=content)  # fmt: skip
-    assert "A test wrote this page." in (site / "models" / "toy.html").read_text()
+    page = (site / "models" / "toy.html").read_text()
+    assert "A test wrote this page." in page and f"<code>{__name__}</code>" in page
     assert 'href="models/toy.html"' in (site / "index.html").read_text()
 
 

@@ -269,7 +269,7 @@ def root(
     from bench import project as projects
 
     try:
-        found = projects.find(Path.cwd())
+        found = projects.find(Path("."))  # messages then name plain bench.toml
     except BenchError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

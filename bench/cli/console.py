@@ -68,19 +68,20 @@ def make_reporter(quiet: bool, parallel: bool = False):
 
 
 def print_models() -> None:
-    """The registry as a table."""
+    """The registry as a table (the paper column gives each model's year)."""
     from bench.models import all_models
 
-    table = Table("model", "family", "year", "parameters", "default", "origin", "paper")
-    table.columns[0].no_wrap = table.columns[3].no_wrap = True
+    table = Table("model", "family", "parameters", "default", "origin", "paper")
+    for column in table.columns[:5]:
+        column.no_wrap = True  # the paper's title wraps instead
     for spec in all_models():
         default = "yes" if spec.in_default_set else ("no (slow)" if spec.slow else "no")
         authors = spec.citation.authors.split(",")
         first = authors[0].split()[-1] + (" et al." if len(authors) > 1 else "")
         paper = f"{first} ({spec.citation.year}): {spec.citation.title}"
         parameters = f"{spec.parameters:,}" if spec.parameters else "?"
-        table.add_row(spec.name, spec.family, str(spec.year), parameters, default,
-                      origin_label(spec.origin), paper)  # fmt: skip
+        table.add_row(spec.name, spec.family, parameters, default, origin_label(spec.origin),
+                      paper)  # fmt: skip
     console.print(table)
 
 

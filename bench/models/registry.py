@@ -137,7 +137,8 @@ def register(name: str, **metadata: Any) -> Callable[[Builder], Builder]:
     """
 
     def decorator(build: Builder) -> Builder:
-        origin = _LOADING.get() or Origin(BUILT_IN, module=build.__module__)
+        own = build.__module__.startswith("bench.")
+        origin = _LOADING.get() or Origin(BUILT_IN if own else "module", module=build.__module__)
         if name in _MODELS:
             held = _MODELS[name].origin
             raise ModelCollisionError(
