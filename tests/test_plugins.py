@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -183,3 +184,15 @@ def test_a_failing_model_module_stops_train_with_one_line(tmp_path, monkeypatch)
         "error: models/bad.py: the model module failed to import (ValueError: half-written); "
         "fix it, or leave it out"
     )
+
+
+def test_the_readme_s_example_model_registers_and_builds(tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("**A model of your own**", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    write(tmp_path / "models" / "tiny.py", code)
+    plugins.load_user_models(tmp_path / "models")
+    spec = registry.get_model("tiny-cnn")
+    assert spec.origin.source == "models/tiny.py"
+    model = spec.build()
+    assert model.output_shape == (None, 10)
