@@ -51,11 +51,13 @@ def test_both_commands_take_every_option_with_the_dataclass_default():
     for name, params in _commands().items():
         assert set(cli.TRAIN_OPTIONS) <= set(params), name
         for field in dataclasses.fields(TrainOptions):
-            if field.name in cli.TRAIN_OPTIONS and field.name != "models":
+            if field.name in cli.TRAIN_OPTIONS and field.name not in cli.REPEATABLE:
                 assert params[field.name].default == field.default, (name, field.name)
         assert params["models"].opts == ["--model"] and params["models"].multiple
+        assert params["model_modules"].opts == ["--model-module"]
+        assert params["model_modules"].multiple
     train, build_site = _commands().values()
-    assert set(build_site) - set(train) == {"out", "base_url", "content_dir"}
+    assert set(build_site) - set(train) == {"out", "base_url", "content_dir", "title", "author"}
 
 
 def test_no_options_give_the_dataclass_defaults(tmp_path, monkeypatch):

@@ -149,8 +149,10 @@ def test_bench_models_shows_origins_and_its_options_override_the_project_file(
     monkeypatch.chdir(tmp_path)
     listed = CliRunner().invoke(app, ["models"])
     assert listed.exit_code == 0, listed.output
-    row = next(line for line in listed.output.splitlines() if "│ mine" in line)
-    assert "models/mine.py" in row
+    lines = listed.output.splitlines()
+    at = next(number for number, line in enumerate(lines) if "│ mine" in line)
+    origin = "".join(line.split("│")[5].strip() for line in lines[at : at + 3] if "│" in line)
+    assert origin.startswith("models/mine.py")
     assert "built-in" in next(line for line in listed.output.splitlines() if "│ lenet5" in line)
     listed = CliRunner().invoke(app, ["models", "--models-dir", "other"])
     assert listed.exit_code == 0 and "│ theirs" in listed.output

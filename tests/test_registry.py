@@ -57,7 +57,7 @@ def test_a_toy_model_joins_every_list(toy):
     assert config.build_config("full", (toy,)).plan(toy).recipe == TOY_FULL
     assert config.build_config("quick", (toy,)).plan(toy).folds == 2
     listed = CliRunner().invoke(app, ["models"])
-    assert listed.exit_code == 0 and "toy" in listed.output and "Toy" in listed.output
+    assert listed.exit_code == 0 and "toy" in listed.output and "Tester" in listed.output
 
 
 def test_a_toy_model_trains_and_is_published(toy, synthetic, tmp_path):

@@ -68,17 +68,18 @@ def make_reporter(quiet: bool, parallel: bool = False):
 
 
 def print_models() -> None:
-    """The registry as a table (the paper column gives each model's year)."""
+    """The registry as a table; the paper column names its first author and year."""
     from bench.models import all_models
 
     table = Table("model", "family", "parameters", "default", "origin", "paper")
-    for column in table.columns[:5]:
-        column.no_wrap = True  # the paper's title wraps instead
+    for column in table.columns[:4]:
+        column.no_wrap = True  # a long origin wraps instead
+    table.columns[4].overflow = "fold"  # a path without spaces, cut anywhere but never short
     for spec in all_models():
         default = "yes" if spec.in_default_set else ("no (slow)" if spec.slow else "no")
         authors = spec.citation.authors.split(",")
         first = authors[0].split()[-1] + (" et al." if len(authors) > 1 else "")
-        paper = f"{first} ({spec.citation.year}): {spec.citation.title}"
+        paper = f"{first} ({spec.citation.year})"
         parameters = f"{spec.parameters:,}" if spec.parameters else "?"
         table.add_row(spec.name, spec.family, parameters, default, origin_label(spec.origin),
                       paper)  # fmt: skip
