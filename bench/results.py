@@ -105,20 +105,28 @@ def write_fold(results_dir: Path, record: FoldRecord, predictions: FoldPredictio
     Probabilities are kept at float32 so every published score can be recomputed exactly.
     """
     path = fold_path(results_dir, record.model, record.profile, record.fold)
-    references = {}
-    for field_name, suffix, arrays in (
-        ("test_predictions", TEST_SUFFIX, predictions.test),
-        ("held_out_predictions", HELD_OUT_SUFFIX, predictions.held_out),
-    ):
-        payload = _npz(arrays)
-        npz_path = path.with_suffix(suffix)
-        atomic_write(npz_path, payload)
-        references[field_name] = {
-            "file": npz_path.name,
-            "sha256": hashlib.sha256(payload).hexdigest(),
-        }
-    record = dataclasses.replace(record, **references)
-    _write_record(path, record)
+    references, written = {}, []
+    try:
+        for field_name, suffix, arrays in (
+            ("test_predictions", TEST_SUFFIX, predictions.test),
+            ("held_out_predictions", HELD_OUT_SUFFIX, predictions.held_out),
+        ):
+            payload = _npz(arrays)
+            npz_path = path.with_suffix(suffix)
+            atomic_write(npz_path, payload)
+            written.append(npz_path)
+            references[field_name] = {
+                "file": npz_path.name,
+                "sha256": hashlib.sha256(payload).hexdigest(),
+            }
+        record = dataclasses.replace(record, **references)
+        _write_record(path, record)
+    except BaseException:
+        # The record is written last: without it these files belong to no fold (a full disk,
+        # an interrupt), so they go too and the fold is simply missing, to be trained again.
+        for npz_path in written:
+            npz_path.unlink(missing_ok=True)
+        raise
     return path
 
 

@@ -51,6 +51,7 @@ SLOW_TESTS = frozenset({
     "test_precision_option_reaches_every_fold_record",
     "test_ctrl_c_exits_130_with_a_resume_hint", "test_out_of_memory_suggests_a_smaller_batch",
     "test_a_crash_is_reported_as_a_crash", "test_build_site_trains_then_renders",
+    "test_a_full_disk_while_storing_a_fold_keeps_the_others_and_resumes",
     "test_a_toy_model_trains_and_is_published", "test_no_options_give_the_dataclass_defaults",
     # every model built, stepped, saved and loaded; under each backend in a subprocess
     "test_builds_float32_logits_of_the_documented_size",

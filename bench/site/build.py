@@ -57,14 +57,23 @@ def render_site(
         given=given,
     )
     env = pages.make_environment(templates_dir)
-    with output.staged_output(target) as staging:
-        writer = output.Writer(staging)
-        for page in site.pages:
-            writer.write(page.path, pages.render_page(env, page.template, page.context))
-        for job in site.figures:
-            figures.save(job.draw(), writer.path_for(job.path))
-        for name in STATIC_FILES:
-            writer.copy(name, templates_dir / name)
-        writer.write(".nojekyll", b"")  # serve files as they are, no Jekyll pass
-        downloads.export(site.downloads, site.table_csv, writer)
+    existed = target.exists()
+    try:
+        with output.staged_output(target) as staging:
+            writer = output.Writer(staging)
+            for page in site.pages:
+                writer.write(page.path, pages.render_page(env, page.template, page.context))
+            for job in site.figures:
+                figures.save(job.draw(), writer.path_for(job.path))
+            for name in STATIC_FILES:
+                writer.copy(name, templates_dir / name)
+            writer.write(".nojekyll", b"")  # serve files as they are, no Jekyll pass
+            downloads.export(site.downloads, site.table_csv, writer)
+    except OSError as error:  # a full disk, a read-only folder: the staging folder is gone
+        file = f", writing {Path(error.filename).name}" if error.filename else ""
+        kept = "the previous site there is unchanged" if existed else "nothing was written there"
+        raise BenchError(
+            f"cannot write the site into {target} ({error.strerror or error}{file}); {kept}; "
+            "free the space or fix the folder, then build again"
+        ) from None
     return target

@@ -15,11 +15,13 @@ in this process, ``bench.train.ray_executor`` submits each fold as a Ray task. E
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import secrets
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -159,7 +161,8 @@ def run(
                 "every requested fold is already stored with this config; nothing to train"
             )
         return outcome
-    outcome.manifest = results.write_manifest(results_dir, manifest)
+    with storing(f"the run manifest in {results_dir / results.RUNS_DIR}", "nothing was trained"):
+        outcome.manifest = results.write_manifest(results_dir, manifest)
     if reporter:
         reporter.start(work, skipped=len(outcome.skipped), budget=budget)
     driver = Driver(config, dataset, results_dir, device, by_name, outcome, manifest, timer,
@@ -180,8 +183,39 @@ def run(
             driver.manifest, status=status, finished_at=results.now(), left=tuple(outcome.left),
             failed=tuple((model, fold) for model, fold, _ in outcome.failed),
         )  # fmt: skip
-        results.write_manifest(results_dir, driver.manifest)
+        try:
+            results.write_manifest(results_dir, driver.manifest)
+        except OSError as error:
+            if status in ("completed", "stopped by the time budget"):  # nothing else to report
+                raise _store_error(f"the run manifest {outcome.manifest}", error,
+                                   _kept(outcome)) from None  # fmt: skip
+            # else the error already on its way (a full disk while storing a fold, Ctrl-C)
+            # says more than this one; the manifest keeps its last status, "running".
     return outcome
+
+
+@contextlib.contextmanager
+def storing(what: str, kept: str) -> Iterator[None]:
+    """Turn an OS error while writing ``what`` (a full disk, a read-only folder) into one line
+    saying what could not be written, the OS's words, what is kept and how to resume."""
+    try:
+        yield
+    except OSError as error:
+        raise _store_error(what, error, kept) from None
+
+
+def _store_error(what: str, error: OSError, kept: str) -> BenchError:
+    words = error.strerror or str(error)
+    return BenchError(
+        f"cannot write {what} ({words}); {kept}; free the space or fix the folder, then run "
+        "the same command to resume"
+    )
+
+
+def _kept(outcome: RunOutcome) -> str:
+    count = len(outcome.trained)
+    return (f"the {count} fold(s) this run finished before it are stored" if count
+            else "no fold of this run had finished")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -266,10 +300,13 @@ class Driver:
         self.timer.record(item.model, seconds, item.work)
         record = _fold_record(self.config, self.plans[item.model], item, self.outcome.run_id,
                               device, fit)  # fmt: skip
-        results.write_fold(self.results_dir, record, predictions)
+        where = results.fold_path(self.results_dir, item.model, record.profile, item.fold)
+        with storing(f"{item.model} fold {item.fold} ({where})", _kept(self.outcome)):
+            results.write_fold(self.results_dir, record, predictions)
         self.outcome.trained.append((item.model, item.fold))
         self.manifest = dataclasses.replace(self.manifest, trained=tuple(self.outcome.trained))
-        results.write_manifest(self.results_dir, self.manifest)
+        with storing(f"the run manifest {self.outcome.manifest}", _kept(self.outcome)):
+            results.write_manifest(self.results_dir, self.manifest)
         if self.reporter:
             self.reporter.fold_finished(item, record)
 
