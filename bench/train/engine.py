@@ -105,23 +105,8 @@ def run(
     work, timer = [], FoldTimer()
     for plan in plans:
         name = plan.spec.name
-        if plan.stale:
-            moved = results.supersede(results_dir, name, plan.stale, outcome.run_id)
-            outcome.superseded.append(moved)
-            if reporter:
-                reporter.note(f"{name}: moved {len(plan.stale)} fold(s) of another key to {moved}")
-        for stored in plan.legacy:
-            upgraded = dataclasses.replace(
-                stored.record, identity=plan.identity, fold_key=plan.key,
-                migrated_from_schema=stored.record.schema_version,
-                schema_version=results.SCHEMA_VERSION,
-            )  # fmt: skip
-            outcome.migrated.append(results.upgrade_record(results_dir, stored, upgraded).path)
-        if plan.legacy and reporter:
-            reporter.note(
-                f"{name}: {len(plan.legacy)} fold(s) of an older bench kept (their key matches); "
-                f"moved to {results_dir / name / config.profile}"
-            )
+        with storing(f"{name}'s stored folds under {results_dir / name}", "no fold was trained"):
+            _tidy(plan, config, results_dir, outcome, reporter)
         outcome.skipped += [(name, fold) for fold in sorted(plan.done & set(plan.mine))]
         model_plan = config.plan(name)
         train_count = planning.fold_train_count(model_plan.train_images, model_plan.folds)
@@ -192,6 +177,28 @@ def run(
             # else the error already on its way (a full disk while storing a fold, Ctrl-C)
             # says more than this one; the manifest keeps its last status, "running".
     return outcome
+
+
+def _tidy(plan, config: RunConfig, results_dir: Path, outcome: RunOutcome, reporter) -> None:
+    """Move a model's stale folds aside and upgrade its matching schema-1 records."""
+    name = plan.spec.name
+    if plan.stale:
+        moved = results.supersede(results_dir, name, plan.stale, outcome.run_id)
+        outcome.superseded.append(moved)
+        if reporter:
+            reporter.note(f"{name}: moved {len(plan.stale)} fold(s) of another key to {moved}")
+    for stored in plan.legacy:
+        upgraded = dataclasses.replace(
+            stored.record, identity=plan.identity, fold_key=plan.key,
+            migrated_from_schema=stored.record.schema_version,
+            schema_version=results.SCHEMA_VERSION,
+        )  # fmt: skip
+        outcome.migrated.append(results.upgrade_record(results_dir, stored, upgraded).path)
+    if plan.legacy and reporter:
+        reporter.note(
+            f"{name}: {len(plan.legacy)} fold(s) of an older bench kept (their key matches); "
+            f"moved to {results_dir / name / config.profile}"
+        )
 
 
 @contextlib.contextmanager
