@@ -135,7 +135,8 @@ def run(
             "origin": dataset.source.origin,
             "sha256": data_module.dataset_digests(),
         },
-        git=environment.git_commit(PROJECT_ROOT),
+        # bench's own checkout; an installed wheel has none (its folder may sit in another repo)
+        git=environment.git_commit(PROJECT_ROOT) if (PROJECT_ROOT / ".git").exists() else None,
         started_at=started,
         status="running",
         planned=tuple((item.model, item.fold) for item in work),
