@@ -20,21 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_plugins import MODEL
+
 ROOT = Path(__file__).resolve().parents[1]
-PLUGIN = '''
-from bench.api import Citation, Recipe, keras, layers, register
-
-
-@register("tiny-plug", display_name="Tiny plug-in", family="CNN", summary="From a plug-in.",
-          citation=Citation("P. Lugin", "Tiny", "a test", 2026),
-          full=Recipe(epochs=1, batch_size=8, optimizer="adamw", learning_rate=1e-3,
-                      weight_decay=0.0))
-def build(num_classes: int = 10) -> keras.Model:
-    """A plug-in's model: flatten and classify."""
-    image = keras.Input(shape=(28, 28, 1), name="image")
-    flat = layers.Flatten(name="flatten")(image)
-    return keras.Model(image, layers.Dense(num_classes, name="logits")(flat), name="tiny")
-'''
+PLUGIN = MODEL.format(name="tiny-plug")  # an installed plug-in's module
 
 
 @pytest.fixture(scope="module")
