@@ -6,10 +6,12 @@ The folders are the pipeline; data flows down this list and no module imports a 
 - shared by every stage: ``errors`` (the one-line user error), ``recipes`` (``Recipe`` and
   ``Plan``, the public recipe types), ``config`` (profiles and the typed run config),
   ``paths`` (the project folder), ``durations`` (parse and print a duration), ``records``
-  (typed fold and run records), ``results`` (the results store on disk), ``metrics`` (a fold's
-  scores: pure functions and the frozen types they return, ``Scores``, ``Evaluation``,
-  ``ScoresOverFolds``, used when a fold is scored and when reports are built) and
-  ``bench/models/`` (the registry: ``register`` and one module per model);
+  (typed fold and run records), ``record_fields`` and ``field_rules`` (their fields checked
+  on the way in), ``results`` (the results store on disk), ``bounded_json`` and
+  ``prediction_checks`` (its JSON parsed within limits, its probability files checked),
+  ``metrics`` (a fold's scores: pure functions and the frozen types they return, ``Scores``,
+  ``Evaluation``, ``ScoresOverFolds``, used when a fold is scored and when reports are built)
+  and ``bench/models/`` (the registry: ``register`` and one module per model);
 - ``bench/data/``: find, verify and load Fashion-MNIST (``idx``, ``download``), and which images
   each fold trains and is tested on (``protocol``);
 - ``bench/train/``: the options of a run (``options``), the device (``devices``), planning and

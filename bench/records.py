@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.errors import BenchError
 from bench.metrics import Evaluation, Scores
+from bench.record_fields import NAME, RUN_ID, check_fold_record, check_run_manifest
 
 SCHEMA_VERSION = 3  # of the results store: fold records (see above) and run manifests
 STORED_ONCE = 3  # the first schema that stores each fact of a fold once
-NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # model and profile names: they become paths
 
 
 @dataclass(frozen=True)
@@ -108,6 +107,7 @@ class FoldRecord(FitResult):
                     f"{path}: fold result's {name} is not a mapping of short texts; "
                     "move it out of the results folder"
                 )
+        check_fold_record(data, path)
         try:
             scores = Scores.from_json(data["cv"]), Evaluation.from_json(data["test"])
         except (KeyError, TypeError, ValueError) as error:
@@ -251,6 +251,7 @@ class RunManifest:
     def from_json(cls, data: dict, path: Path | str) -> RunManifest:
         """A manifest from its parsed JSON; one-line ``BenchError`` naming ``path`` when a
         field is not what bench writes (manifests travel between machines)."""
+        check_run_manifest(data, path)
         try:
             return cls._parse(data)
         except (KeyError, TypeError, ValueError) as error:
@@ -287,9 +288,6 @@ class RunManifest:
         for name in ("planned", "trained", "left", "failed"):
             data[name] = [list(pair) for pair in data[name]]
         return data
-
-
-RUN_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]*")  # run ids become file names and links
 
 
 def _strings(values) -> list[str]:

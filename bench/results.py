@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import bounded_json, prediction_checks
 from bench.config import PROFILES
 from bench.errors import BenchError
 from bench.records import SCHEMA_VERSION, FoldRecord, RunManifest
@@ -150,16 +151,10 @@ def upgrade_record(results_dir: Path, stored: StoredFold, record: FoldRecord) ->
 
 
 def read_json(path: Path, *, what: str) -> dict:
-    """Parse a bench JSON file, refusing damaged files and newer schemas with one-line errors."""
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError) as error:
-        raise BenchError(f"{path}: cannot read {what} ({error}); delete it to recompute") from None
-    except json.JSONDecodeError as error:
-        raise BenchError(
-            f"{path}: {what} is not valid JSON (truncated or edited? {error.msg} at line "
-            f"{error.lineno}); delete it and rerun `bench train` to recompute it"
-        ) from None
+    """Parse a bench JSON file within the limits of ``bench.bounded_json``, refusing damaged
+    files and newer schemas with one-line errors."""
+    fix = "delete it and rerun `bench train` to recompute it"
+    record = bounded_json.load(path, what=what, fix=fix)
     if not isinstance(record, dict) or not isinstance(record.get("schema_version"), int):
         raise BenchError(f"{path}: not a bench {what} (no schema_version); move it out of the way")
     if record["schema_version"] > SCHEMA_VERSION:
@@ -192,9 +187,12 @@ def load_folds(results_dir: Path, model: str, profile: str | None = None) -> lis
     return sorted(folds, key=lambda stored: (stored.profile, stored.fold))
 
 
-def load_predictions(stored: StoredFold, which: str = "test") -> Predictions | None:
-    """Read and verify a fold's test (or ``held_out``) probabilities; None where the fold has
-    none stored (held-out probabilities before schema 2)."""
+def load_predictions(
+    stored: StoredFold, which: str = "test", *, split_images: int | None = None
+) -> Predictions | None:
+    """Read, verify and check a fold's test (or ``held_out``) probabilities; None where the
+    fold has none stored (held-out probabilities before schema 2). ``split_images``: how many
+    images the split its indices point into has (None: not checked against a size)."""
     reference = getattr(stored.record, f"{which}_predictions")
     if reference is None:
         if which == "test":
@@ -202,9 +200,10 @@ def load_predictions(stored: StoredFold, which: str = "test") -> Predictions | N
         return None
     if not isinstance(reference, dict):
         raise BenchError(f"{stored.path}: its {which} probabilities entry is malformed; delete it")
-    path = stored.path.parent / Path(str(reference.get("file", ""))).name
+    path = predictions_file(stored.path, reference)
+    fix = f"retrain that fold (delete {stored.path.name})"
     try:
-        payload = path.read_bytes()
+        payload = prediction_checks.read_payload(path, fix=fix)
     except OSError:
         raise BenchError(
             f"{path}: missing; delete {stored.path.name} to retrain that fold"
@@ -213,10 +212,16 @@ def load_predictions(stored: StoredFold, which: str = "test") -> Predictions | N
         raise BenchError(
             f"{path}: does not match the digest in {stored.path.name}; retrain that fold"
         )
-    with np.load(io.BytesIO(payload), allow_pickle=False) as arrays:
-        return Predictions(
-            arrays["indices"], arrays["labels"], arrays["probabilities"].astype(np.float32)
-        )
+    split = "test" if which == "test" else "training"
+    indices, labels, probabilities = prediction_checks.read_arrays(
+        payload, path, split=split, split_images=split_images, fix=fix
+    )
+    return Predictions(indices, labels, probabilities.astype(np.float32))
+
+
+def predictions_file(fold_json: Path, reference: dict) -> Path:
+    """Where a fold record's probabilities entry points: a file beside the record."""
+    return fold_json.parent / Path(str(reference.get("file", ""))).name
 
 
 def stored_models(results_dir: Path) -> list[str]:

@@ -18,6 +18,7 @@ PACKAGE = Path(bench.__file__).resolve().parent
 # data a new project is made from: its example model imports only the shared ``bench.api``.
 STAGES = ("shared", "data", "train", "analysis", "site", "cli")
 SHARED = {"__init__", "__main__", "errors", "records", "results", "recipes", "config", "models",
+          "bounded_json", "prediction_checks", "record_fields", "field_rules",
           "metrics", "paths", "durations", "project", "quickstart", "api", "skeleton"}  # fmt: skip
 
 

@@ -5,12 +5,13 @@ Pure over the results store; used by `bench train` for its closing table and by 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from bench import data, metrics, results
+from bench import data, metrics, prediction_checks, results
 from bench.config import FULL
 from bench.errors import BenchError
 from bench.metrics import Evaluation, Scores, ScoresOverFolds
@@ -79,12 +80,13 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
             f"`bench train --model {first.model}` to retrain them under one"
         )
     records = [s.record for s in stored]
-    predictions = [results.load_predictions(s) for s in stored]
+    test_images, train_images = data.split_size("test"), data.split_size("train")
+    predictions = [results.load_predictions(s, split_images=test_images) for s in stored]
     for fold_predictions, fold in zip(predictions, stored, strict=True):
         if not np.array_equal(fold_predictions.indices, predictions[0].indices):
             raise BenchError(f"{fold.path}: scored on other test images than fold {stored[0].fold}")
     test_scores = [_scores(p) for p in predictions]
-    held_out = [results.load_predictions(s, "held_out") for s in stored]
+    held_out = [results.load_predictions(s, "held_out", split_images=train_images) for s in stored]
     held_out_scores = [
         fold.record.cv if arrays is None else _scores(arrays)
         for fold, arrays in zip(stored, held_out, strict=True)
@@ -114,6 +116,25 @@ def summarize(stored: list[results.StoredFold]) -> ModelReport:
         held_out_predictions=tuple(held_out),
         fold_paths=tuple(s.path for s in stored),
     )
+
+
+def check_labels(reports: Sequence[ModelReport], dataset: data.FashionMNIST) -> None:
+    """Refuse any fold whose stored labels are not ``dataset``'s at their indices (test and
+    held-out files alike): its scores would be of other images than the site shows."""
+    for r in reports:
+        for path, record, test, held_out in zip(
+            r.fold_paths, r.folds, r.fold_predictions, r.held_out_predictions, strict=True
+        ):
+            fix = f"retrain that fold (delete {path.name})"
+            for arrays, reference, split, split_labels in (
+                (test, record.test_predictions, "test", dataset.test_labels),
+                (held_out, record.held_out_predictions, "training", dataset.train_labels),
+            ):
+                if arrays is not None:
+                    file = results.predictions_file(path, reference)
+                    prediction_checks.check_labels(
+                        arrays.indices, arrays.labels, split_labels, file, split=split, fix=fix
+                    )
 
 
 def _scores(predictions: results.Predictions) -> Scores:

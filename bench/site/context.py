@@ -66,6 +66,7 @@ def gather(
     model_pages = {r.model: model_source.content_page(content_dir, r) for r in reports}
     titles = {r.model: model_source.title_and_summary(r, model_pages[r.model]) for r in reports}
     dataset = data.load_dataset(data_dir, allow_download=False)
+    report.check_labels(reports, dataset)  # before any page: the results are of these images
 
     base_url = normalise_base_url(base_url)
     site = {

@@ -8,10 +8,10 @@ printable text) and a bad file stops the build with one line naming it. No file,
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
+from bench import bounded_json
 from bench.errors import BenchError
 from bench.models import all_models
 from bench.site import urls
@@ -42,8 +42,8 @@ def read(benchmarks_dir: Path | None) -> tuple[dict | None, list[Download]]:
     if path.is_symlink() or not path.is_file():
         raise BenchError(f"{path}: not a plain file (a link or folder); {FIX}")
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        summary = bounded_json.loads(bounded_json.read_bytes(path))
+    except (OSError, ValueError) as error:  # damaged, or past the size or nesting limits
         raise BenchError(
             f"{path}: cannot read the side-by-side benchmark ({error}); {FIX}"
         ) from None
