@@ -21,6 +21,7 @@ from typing import Any
 
 from bench.errors import BenchError
 from bench.metrics import Evaluation, Scores
+from bench.models.registry import CARD_TEXT_LIMIT
 from bench.record_fields import NAME, RUN_ID, check_fold_record, check_run_manifest
 
 SCHEMA_VERSION = 3  # of the results store: fold records (see above) and run manifests
@@ -189,9 +190,6 @@ def _well_formed(data: dict) -> bool:
         and all(isinstance(v, int) and not isinstance(v, bool) for v in (fold, folds))
         and 0 <= fold < folds
     )
-
-
-CARD_TEXT_LIMIT = 4_000  # characters of one text in a record's origin or card
 
 
 def _text_mapping(value: Any, depth: int = 0) -> bool:

@@ -198,3 +198,16 @@ def test_the_readme_s_example_model_registers_and_builds(tmp_path):
     assert spec.origin.source == "models/tiny.py"
     model = spec.build()
     assert model.output_shape == (None, 10)
+
+
+def test_a_long_docstring_or_summary_is_shortened_to_what_a_record_accepts(tmp_path):
+    from bench.records import _text_mapping
+
+    long_text = MODEL.format(name="wordy").replace('"Mine."', '"' + "m" * 5000 + '"')
+    write(tmp_path / "models" / "wordy.py", long_text.replace(": flatten and classify.",
+                                                             ": " + "w " * 4000))  # fmt: skip
+    plugins.load_user_models(tmp_path / "models")
+    card = registry.get_model("wordy").card()
+    assert len(card["summary"]) == registry.CARD_TEXT_LIMIT and card["summary"].endswith("…")
+    assert len(card["description"]) <= registry.CARD_TEXT_LIMIT
+    assert _text_mapping(card)

@@ -50,6 +50,7 @@ class Citation:
 
 
 BUILT_IN = "built-in"
+CARD_TEXT_LIMIT = 4_000  # characters of one text in a fold record's origin or card
 ORIGIN_KINDS = (BUILT_IN, "project", "module", "entry point")
 
 
@@ -110,11 +111,20 @@ class ModelSpec:
     def card(self) -> dict:
         """The entry's words a fold record keeps, so that a page for a model without a content
         page is generated from results alone: its summary, citation and builder's docstring."""
+        citation = {key: _shortened(value) if isinstance(value, str) else value
+                    for key, value in asdict(self.citation).items()}  # fmt: skip
         return {
-            "summary": self.summary,
-            "description": inspect.cleandoc(self.build.__doc__ or ""),
-            "citation": asdict(self.citation),
+            "summary": _shortened(self.summary),
+            "description": _shortened(inspect.cleandoc(self.build.__doc__ or "")),
+            "citation": citation,
         }
+
+
+def _shortened(text: str) -> str:
+    """``text`` within ``CARD_TEXT_LIMIT`` characters (a record refuses longer texts)."""
+    if len(text) <= CARD_TEXT_LIMIT:
+        return text
+    return text[: CARD_TEXT_LIMIT - 1].rstrip() + "…"
 
 
 class UnknownModelError(ValueError):
