@@ -67,6 +67,7 @@ def _fresh_venv(folder: Path, wheel: Path) -> Path:
 def _run(bin_dir: Path, cwd: Path, *arguments: str, check: bool = True):
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env["COLUMNS"] = "200"  # wide enough that rich folds no origin cell across lines
     result = subprocess.run([str(bin_dir / arguments[0]), *arguments[1:]], cwd=cwd, env=env,
                             capture_output=True, text=True, timeout=900)  # fmt: skip
     if check:
