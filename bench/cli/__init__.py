@@ -12,6 +12,7 @@ import typer
 
 from bench import __version__
 from bench.errors import BenchError
+from bench.project import Project
 from bench.train.options import TrainOptions
 
 app = typer.Typer(
@@ -273,12 +274,11 @@ def root(
     except BenchError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
-    context.obj = found
     if found is not None:
         context.default_map = project_defaults(found)
 
 
-def project_defaults(project) -> dict:
+def project_defaults(project: Project) -> dict:
     """Each command's option defaults from a project file (click's ``default_map``)."""
     paths = {"results_dir": project.results_dir, "data_dir": project.data_dir}
     user_models = {"model_modules": list(project.model_modules), "models_dir": project.models_dir}
@@ -330,7 +330,7 @@ def data_info(data_dir: DataDirOption = None) -> None:
 def models_command(
     model_modules: ModelModuleOption = None, models_dir: ModelsDirOption = None
 ) -> None:
-    """List the registered models: family, year, parameters, default set, origin, paper."""
+    """List the registered models: family, parameters, default set, origin, paper."""
     _import_keras_stack()
     from bench.cli.console import print_models
     from bench.models import plugins
