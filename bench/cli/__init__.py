@@ -354,8 +354,10 @@ def init_command(
         ),
     ] = None,  # fmt: skip
 ) -> None:
-    """Start a write-up of your own: bench.toml, content/, models/ with an example model, a
-    GitHub Pages workflow, .gitignore and a README."""
+    """Start a write-up of your own in a new folder, with an example model.
+
+    It holds bench.toml (every command run there reads it), content/index.md, models/ with the
+    example model, a GitHub Pages workflow, .gitignore and a README."""
     from bench import quickstart
 
     written = quickstart.create(folder, title=title, author=author,
