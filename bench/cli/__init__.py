@@ -356,8 +356,7 @@ def init_command(
 ) -> None:
     """Start a write-up of your own in a new folder, with an example model.
 
-    It holds bench.toml (every command run there reads it), content/index.md, models/ with the
-    example model, a GitHub Pages workflow, .gitignore and a README."""
+    It writes bench.toml, content/index.md, models/, a Pages workflow, .gitignore, a README."""
     from bench import quickstart
 
     written = quickstart.create(folder, title=title, author=author,
