@@ -13,9 +13,9 @@ from pathlib import Path
 
 from bench import paths
 from bench.analysis.report import ModelReport
+from bench.models.registry import BUILT_IN
 from bench.site import content
 
-BUILT_IN = "built-in"  # an origin's kind for bench's own models (bench.models.registry)
 ORIGIN_WORDS = {"project": "project file", "module": "module", "entry point": "entry point"}
 GENERATED_SUMMARY = "A model of this write-up's own; its page is generated from its registry entry."
 
