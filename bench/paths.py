@@ -29,6 +29,11 @@ def templates_dir() -> Path:
     return packaged("site_templates")
 
 
+def example_models_dir() -> Path:
+    """The example model modules ``bench init`` copies into a new project's ``models/``."""
+    return packaged("skeleton") / "models"
+
+
 def default_content_dir() -> Path:
     """The write-up bench ships: this repository's pages, including each built-in model's."""
     return packaged("content")

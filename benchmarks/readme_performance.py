@@ -42,7 +42,11 @@ class Row:
 
 
 def _names() -> dict[str, str]:
-    from bench.models import all_models
+    """Display names of the built-in models and of the example models (trials cover both)."""
+    from bench.models import all_models, plugins
+    from bench.paths import example_models_dir
+
+    plugins.load_user_models(example_models_dir())
 
     return {spec.name: spec.display_name for spec in all_models()}
 

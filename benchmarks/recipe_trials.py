@@ -32,6 +32,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from bench import data, results  # noqa: E402
 from bench.data import protocol  # noqa: E402
 from bench.models import all_models, get_model, plugins  # noqa: E402
+from bench.paths import example_models_dir  # noqa: E402
 from bench.recipes import Augmentation, Recipe  # noqa: E402
 from bench.train.training import FoldData, fit_fold  # noqa: E402
 
@@ -140,7 +141,7 @@ CANDIDATES: dict[str, dict[str, Recipe]] = {
     },
 }  # fmt: skip
 # The compact model is not built in: it loads from its file, as in a project made by bench init.
-COMPACT_MODEL = HERE.parent / "bench" / "skeleton" / "models" / "compact.py"
+COMPACT_MODEL = example_models_dir() / "compact.py"
 
 
 def validation_fold(dataset) -> FoldData:

@@ -12,9 +12,15 @@ from pathlib import Path
 import pytest
 
 from bench import config
+from bench.records import FoldRecord
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 FOLDS = sorted(RESULTS.glob("*/*/fold-*.json"))
+
+
+def load(path: Path) -> FoldRecord:
+    """A committed fold as bench reads it, whichever schema stored it."""
+    return FoldRecord.from_json(json.loads(path.read_text()), path)
 
 
 def test_there_are_committed_full_profile_folds():
@@ -23,10 +29,10 @@ def test_there_are_committed_full_profile_folds():
 
 @pytest.mark.parametrize("path", FOLDS, ids=lambda p: "/".join(p.parts[-3:]))
 def test_committed_fold_matches_todays_config(path):
-    record = json.loads(path.read_text())
-    today = config.build_config(record["profile"], (record["model"],), seed=record["seed"])
-    assert record["config"] == today.fold_config(record["model"])
-    assert record["identity"]["plan"] == record["config"]["plan"]
+    record = load(path)
+    today = config.build_config(record.profile, (record.model,), seed=record.seed)
+    assert record.config == today.fold_config(record.model)
+    assert record.identity["plan"] == record.config["plan"]
 
 
 @pytest.mark.parametrize("model", sorted({path.parts[-3] for path in FOLDS}))
@@ -42,6 +48,5 @@ def test_committed_folds_were_trained_on_todays_architecture(model):
     keras.mixed_precision.set_global_policy("float32")
     digest = architecture_digest(get_model(model).build())
     keras.backend.clear_session()
-    stored = {json.loads(p.read_text())["identity"]["architecture"] for p in FOLDS
-              if p.parts[-3] == model}  # fmt: skip
+    stored = {load(p).identity["architecture"] for p in FOLDS if p.parts[-3] == model}
     assert stored == {digest}
