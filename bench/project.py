@@ -24,13 +24,14 @@ else:  # pragma: no cover - Python 3.10 reads TOML with the tomli backport
 __all__ = ["MAX_BYTES", "PROJECT_FILE", "Project", "find", "is_model_name", "load"]
 
 PROJECT_FILE = "bench.toml"
+DEFAULT_MODELS_DIR = "models"  # what `bench init` makes, read when bench.toml names no models_dir
 MAX_BYTES = 1024 * 1024  # a project file is a few lines; anything this large is a mistake
 
 _MODEL_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _TEXT_KEYS = ("title", "author")
 _PATH_EXAMPLES = {"results_dir": "results", "out": "public", "content_dir": "content",
-                  "models_dir": "models", "data_dir": "data"}  # fmt: skip
+                  "models_dir": DEFAULT_MODELS_DIR, "data_dir": "data"}  # fmt: skip
 _PATH_KEYS = tuple(_PATH_EXAMPLES)
 # "(at line 3, column 7)", the position tomllib and tomli put at the end of their messages
 _TOML_POSITION = re.compile(r"\s*\(at (line \d+, column \d+)\)\s*\Z")
@@ -49,7 +50,7 @@ class Project:
     results_dir: Path = Path("results")
     out: Path = Path("public")
     content_dir: Path = Path("content")
-    models_dir: Path = Path("models")
+    models_dir: Path | None = None  # None: DEFAULT_MODELS_DIR where it exists (``model_folder``)
     data_dir: Path | None = None
     profile: str | None = None  # a profile name, or AUTO
 
@@ -60,6 +61,16 @@ class Project:
             value = getattr(self, key)
             if value is not None:
                 object.__setattr__(self, key, root / Path(value).expanduser())
+
+
+    @property
+    def model_folder(self) -> Path | None:
+        """The folder whose modules register the project's models: ``models_dir`` as the file
+        names it (which must then exist), else ``models/`` beside bench.toml where there is one."""
+        if self.models_dir is not None:
+            return self.models_dir
+        default = self.root / DEFAULT_MODELS_DIR
+        return default if default.is_dir() else None
 
 
 ALLOWED_KEYS = tuple(field.name for field in fields(Project) if field.name != "root")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.errors import BenchError
-from bench.project import PROJECT_FILE, is_model_name
+from bench.project import DEFAULT_MODELS_DIR, PROJECT_FILE, is_model_name
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -39,7 +39,7 @@ SKELETON_FILES = (
     ("pages.yml", ".github/workflows/pages.yml"),
     ("content/index.md", "content/index.md"),
 )
-MODELS_FOLDER = "models"
+MODELS_FOLDER = DEFAULT_MODELS_DIR  # the example models in the skeleton, and in the project
 _REFUSAL = "bench init makes a new project in an empty or new folder"
 
 

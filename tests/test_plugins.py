@@ -211,3 +211,29 @@ def test_a_long_docstring_or_summary_is_shortened_to_what_a_record_accepts(tmp_p
     assert len(card["summary"]) == registry.CARD_TEXT_LIMIT and card["summary"].endswith("…")
     assert len(card["description"]) <= registry.CARD_TEXT_LIMIT
     assert _text_mapping(card)
+
+
+def test_a_models_folder_that_does_not_exist_is_one_line_where_it_was_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["models", "--models-dir", "modles"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        "error: modles: no such folder of model modules (--models-dir, or bench.toml's "
+        "models_dir); fix the path or create the folder\n"
+    )
+    (tmp_path / "bench.toml").write_text('models_dir = "nets"\n')
+    result = CliRunner().invoke(app, ["models"])
+    assert result.exit_code == 1 and f"error: {tmp_path / 'nets'}: no such folder" in result.stderr
+
+
+def test_a_project_without_models_dir_reads_models_only_where_that_folder_exists(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "bench.toml").write_text('title = "T"\n')
+    monkeypatch.chdir(tmp_path)
+    listed = CliRunner().invoke(app, ["models"])
+    assert listed.exit_code == 0, listed.output
+    assert "│ lenet5" in listed.output and "│ mine" not in listed.output
+    write(tmp_path / "models" / "mine.py", MODEL.format(name="mine"))
+    listed = CliRunner().invoke(app, ["models"])
+    assert listed.exit_code == 0 and "│ mine" in listed.output, listed.output

@@ -139,13 +139,15 @@ def test_an_empty_file_gives_the_defaults(tmp_path):
     loaded = project.load(_write(tmp_path, "# nothing set\n"))
     root = tmp_path.resolve()
     assert loaded == Project(root=root)
-    assert (loaded.results_dir, loaded.out, loaded.content_dir, loaded.models_dir) == (
+    assert (loaded.results_dir, loaded.out, loaded.content_dir) == (
         root / "results",
         root / "public",
         root / "content",
-        root / "models",
     )
     assert loaded.models == () and loaded.data_dir is None and loaded.profile is None
+    assert loaded.models_dir is None and loaded.model_folder is None  # no models/ here
+    (tmp_path / "models").mkdir()
+    assert loaded.model_folder == root / "models"
 
 
 @pytest.mark.parametrize("profile", ["smoke", "quick", "full", "auto"])

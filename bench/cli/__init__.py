@@ -281,7 +281,7 @@ def root(
 def project_defaults(project: Project) -> dict:
     """Each command's option defaults from a project file (click's ``default_map``)."""
     paths = {"results_dir": project.results_dir, "data_dir": project.data_dir}
-    user_models = {"model_modules": list(project.model_modules), "models_dir": project.models_dir}
+    user_models = {"model_modules": list(project.model_modules), "models_dir": project.model_folder}
     training = {**paths, **user_models, "models": list(project.models) or None,
                 "profile": project.profile}  # fmt: skip
     site = {"out": project.out, "base_url": project.base_url, "content_dir": project.content_dir,

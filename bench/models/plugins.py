@@ -31,7 +31,12 @@ def load_user_models(models_dir: Path | None = None, modules: Iterable[str] = ()
     for entry in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
                         key=lambda entry: entry.name):  # fmt: skip
         load_entry_point(entry)
-    if models_dir is not None and models_dir.is_dir():
+    if models_dir is not None:
+        if not models_dir.is_dir():
+            raise BenchError(
+                f"{models_dir}: no such folder of model modules (--models-dir, or bench.toml's "
+                "models_dir); fix the path or create the folder"
+            )
         for path in sorted(models_dir.glob("*.py")):
             if not path.name.startswith("_"):
                 load_project_file(path, shown=f"{models_dir.name}/{path.name}")
