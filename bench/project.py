@@ -62,7 +62,6 @@ class Project:
             if value is not None:
                 object.__setattr__(self, key, root / Path(value).expanduser())
 
-
     @property
     def model_folder(self) -> Path | None:
         """The folder whose modules register the project's models: ``models_dir`` as the file
