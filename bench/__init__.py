@@ -11,7 +11,11 @@ The folders are the pipeline; data flows down this list and no module imports a 
   ``prediction_checks`` (its JSON parsed within limits, its probability files checked),
   ``metrics`` (a fold's scores: pure functions and the frozen types they return, ``Scores``,
   ``Evaluation``, ``ScoresOverFolds``, used when a fold is scored and when reports are built)
-  and ``bench/models/`` (the registry: ``register`` and one module per model);
+  and ``bench/models/`` (the registry: ``register`` and one module per model; ``plugins``
+  loads the user's own);
+- a user's write-up project, shared too: ``api`` (what a user's model module imports: the
+  public API), ``project`` (the project file, bench.toml) and ``quickstart`` (``bench init``,
+  which copies ``skeleton/``);
 - ``bench/data/``: find, verify and load Fashion-MNIST (``idx``, ``download``), and which images
   each fold trains and is tested on (``protocol``);
 - ``bench/train/``: the options of a run (``options``), the device (``devices``), planning and
