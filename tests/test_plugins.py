@@ -106,6 +106,18 @@ def test_a_model_module_that_fails_to_import_is_one_line_naming_it(tmp_path, tex
     assert f"{plugins.PROJECT_PACKAGE}.bad" not in sys.modules  # a fixed file loads next time
 
 
+def test_a_model_file_that_imports_another_says_that_they_cannot(tmp_path):
+    write(tmp_path / "models" / "_blocks.py", "WIDTH = 8\n")
+    write(tmp_path / "models" / "mine.py", "from _blocks import WIDTH\n")
+    with pytest.raises(BenchError) as caught:
+        plugins.load_user_models(tmp_path / "models")
+    assert str(caught.value) == (
+        "models/mine.py: the model module failed to import (ModuleNotFoundError: No module "
+        "named '_blocks'); model files cannot import each other, so move what _blocks.py "
+        "shares into this file or into an installed package"
+    )
+
+
 def test_a_model_module_by_name_records_its_file_and_digest(tmp_path, monkeypatch):
     source = write(tmp_path / "lib" / "mine_models.py", MODEL.format(name="by-name"))
     monkeypatch.syspath_prepend(str(tmp_path / "lib"))

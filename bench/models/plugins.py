@@ -57,7 +57,7 @@ def load_project_file(path: Path, *, shown: str) -> None:
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    _import(shown, origin, lambda: spec.loader.exec_module(module), name)
+    _import(shown, origin, lambda: spec.loader.exec_module(module), name, folder=path.parent)
 
 
 def load_module(name: str) -> None:
@@ -99,7 +99,8 @@ def load_entry_point(entry: importlib.metadata.EntryPoint) -> None:
     _import(shown, origin, entry.load, entry.module)
 
 
-def _import(shown: str, origin: Origin, run, module_name: str) -> None:
+def _import(shown: str, origin: Origin, run, module_name: str, folder: Path | None = None) -> None:
+    """Run ``run`` (the import) registering under ``origin``; any failure is one line."""
     try:
         with registry.loading(origin):
             run()
@@ -112,9 +113,26 @@ def _import(shown: str, origin: Origin, run, module_name: str) -> None:
             raise
         words = str(error).strip().splitlines()
         detail = f"{type(error).__name__}: {words[0][:160]}" if words else type(error).__name__
+        advice = _advice(error, folder)
         raise BenchError(
-            f"{shown}: the model module failed to import ({detail}); fix it, or leave it out"
+            f"{shown}: the model module failed to import ({detail}); {advice}"
         ) from None
+
+
+def _advice(error: BaseException, folder: Path | None) -> str:
+    """What to do about a failed import: the plain advice, or, for a project file that imports
+    one of its siblings, that project files load on their own (not as a package on sys.path)."""
+    sibling = getattr(error, "name", None) or ""
+    imports_sibling = (
+        folder is not None
+        and isinstance(error, ModuleNotFoundError)
+        and sibling.isidentifier()
+        and (folder / f"{sibling}.py").is_file()
+    )
+    if imports_sibling:
+        return (f"model files cannot import each other, so move what {sibling}.py shares into "
+                "this file or into an installed package")  # fmt: skip
+    return "fix it, or leave it out"
 
 
 def _distribution(module: str) -> importlib.metadata.Distribution | None:
