@@ -26,6 +26,7 @@ from bench.field_rules import (
     timestamp,
     whole,
 )
+from bench.models.registry import CARD_TEXT_LIMIT
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # model and profile names: they become paths
 RUN_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]*")  # run ids become file names and links
@@ -83,6 +84,27 @@ PLAN = fields(
 )
 # What a fold record's config holds (schema 3 reads profile, seed, folds, epochs and batch size
 # from here, so they are checked here first and named by their place in the config).
+CARD_TEXT = text(CARD_TEXT_LIMIT)
+# Where a model's code came from (``bench.models.registry.Origin.to_json``).
+ORIGIN = fields(
+    {
+        "kind": text(100, empty=False),
+        "module": text(LONG_TEXT, empty=False),
+        **dict.fromkeys(("source", "distribution", "version"), text(LONG_TEXT)),
+        "source_sha256": HEX_TEXT,
+    },
+    required=("kind", "module"),
+)
+# A registry entry's words (``bench.models.registry.ModelSpec.card``).
+CARD = fields(
+    {
+        "summary": CARD_TEXT,
+        "description": CARD_TEXT,
+        "citation": fields(
+            {**dict.fromkeys(("authors", "title", "venue"), CARD_TEXT), "year": whole(0, 9999)}
+        ),
+    }
+)
 FOLD_CONFIG = fields({"profile": text(100, NAME, NAME_WORDS), "seed": SEED, "plan": PLAN})
 FOLD_RULES: dict[str, Rule] = {
     "config": FOLD_CONFIG,
@@ -116,6 +138,8 @@ FOLD_RULES: dict[str, Rule] = {
     "test_predictions": optional(PREDICTION_FILE),
     "held_out_predictions": optional(PREDICTION_FILE),
     "migrated_from_schema": optional(POSITIVE),
+    "origin": optional(ORIGIN),
+    "card": optional(CARD),
     "kind": text(),
 }
 MODEL_FOLD = pair(NAME_TEXT, COUNT)  # [model, fold] in a run's lists

@@ -21,7 +21,6 @@ from typing import Any
 
 from bench.errors import BenchError
 from bench.metrics import Evaluation, Scores
-from bench.models.registry import CARD_TEXT_LIMIT
 from bench.record_fields import NAME, RUN_ID, check_fold_record, check_run_manifest
 
 SCHEMA_VERSION = 3  # of the results store: fold records (see above) and run manifests
@@ -102,12 +101,6 @@ class FoldRecord(FitResult):
                 f"{path}: fold result has a malformed model, profile, fold or folds field; "
                 "move it out of the results folder"
             )
-        for name in ("origin", "card"):
-            if not _text_mapping(data.get(name)):
-                raise BenchError(
-                    f"{path}: fold result's {name} is not a mapping of short texts; "
-                    "move it out of the results folder"
-                )
         check_fold_record(data, path)
         try:
             scores = Scores.from_json(data["cv"]), Evaluation.from_json(data["test"])
@@ -190,29 +183,6 @@ def _well_formed(data: dict) -> bool:
         and all(isinstance(v, int) and not isinstance(v, bool) for v in (fold, folds))
         and 0 <= fold < folds
     )
-
-
-def _text_mapping(value: Any, depth: int = 0) -> bool:
-    """None, or a mapping of names to short texts, whole numbers or such mappings (two deep)."""
-    if value is None:
-        return True
-    if not isinstance(value, dict) or depth > 1:
-        return False
-    for key, item in value.items():
-        if not isinstance(key, str) or len(key) > 40:
-            return False
-        if isinstance(item, dict):
-            if not _text_mapping(item, depth + 1):
-                return False
-        elif not _short_text_or_whole(item):
-            return False
-    return True
-
-
-def _short_text_or_whole(item: Any) -> bool:
-    if isinstance(item, str):
-        return len(item) <= CARD_TEXT_LIMIT
-    return isinstance(item, int) and not isinstance(item, bool)
 
 
 @dataclass(frozen=True)

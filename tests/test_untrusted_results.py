@@ -338,6 +338,15 @@ RECORD_CASES = [
      "test_predictions.file is '../../x.npz'"),
     ("held_out_predictions", {"file": "fold-01.held-out.npz"},
      "held_out_predictions.sha256 is missing"),
+    ("origin", "models/mine.py", "origin is 'models/mine.py'; allowed: a mapping"),
+    ("origin", {"module": "bench_project_models.mine"}, "origin.kind is missing"),
+    ("origin", {"kind": "project", "module": "m", "source_sha256": "<b>"},
+     "origin.source_sha256 is '<b>'"),
+    ("origin", {"kind": "project", "module": "m", "version": ["1"]}, "origin.version is a list"),
+    ("card", {"summary": "x" * 4_001}, "card.summary is 'xxxx"),
+    ("card", {"description": 7}, "card.description is 7"),
+    ("card", {"citation": {"year": "2018"}}, "card.citation.year is '2018'"),
+    ("card", {"citation": []}, "card.citation is a list of 0; allowed: a mapping"),
 ]  # fmt: skip
 
 
