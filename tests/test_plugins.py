@@ -152,6 +152,26 @@ def test_an_installed_entry_point_registers_with_its_distribution(tmp_path, monk
     assert origin.describe() == "entry point tinyplug.nets of tinyplug 1.2"
 
 
+def test_a_broken_entry_point_is_one_line_saying_which_distribution_to_uninstall(
+    tmp_path, monkeypatch
+):
+    write(tmp_path / "brokenplug" / "__init__.py", "")
+    write(tmp_path / "brokenplug" / "nets.py", "import torch_that_is_not_installed\n")
+    info = tmp_path / "brokenplug-0.3.dist-info"
+    write(info / "METADATA", "Metadata-Version: 2.1\nName: brokenplug\nVersion: 0.3\n")
+    write(info / "entry_points.txt", "[bench.models]\nnets = brokenplug.nets\n")
+    write(info / "top_level.txt", "brokenplug\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["models"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        "error: entry point 'nets' (brokenplug.nets) of brokenplug: the model module failed to "
+        "import (ModuleNotFoundError: No module named 'torch_that_is_not_installed'); fix it, "
+        "or uninstall brokenplug\n"
+    )
+
+
 def test_bench_models_shows_origins_and_its_options_override_the_project_file(
     tmp_path, monkeypatch
 ):

@@ -113,15 +113,16 @@ def _import(shown: str, origin: Origin, run, module_name: str, folder: Path | No
             raise
         words = str(error).strip().splitlines()
         detail = f"{type(error).__name__}: {words[0][:160]}" if words else type(error).__name__
-        advice = _advice(error, folder)
+        advice = _advice(error, origin, folder)
         raise BenchError(
             f"{shown}: the model module failed to import ({detail}); {advice}"
         ) from None
 
 
-def _advice(error: BaseException, folder: Path | None) -> str:
-    """What to do about a failed import: the plain advice, or, for a project file that imports
-    one of its siblings, that project files load on their own (not as a package on sys.path)."""
+def _advice(error: BaseException, origin: Origin, folder: Path | None) -> str:
+    """What to do about a failed import: fix it, or leave it out (an installed distribution's
+    entry point: uninstall it); for a project file that imports one of its siblings, that
+    project files load on their own (not as a package on sys.path)."""
     sibling = getattr(error, "name", None) or ""
     imports_sibling = (
         folder is not None
@@ -132,6 +133,9 @@ def _advice(error: BaseException, folder: Path | None) -> str:
     if imports_sibling:
         return (f"model files cannot import each other, so move what {sibling}.py shares into "
                 "this file or into an installed package")  # fmt: skip
+    if origin.kind == "entry point":
+        # Every command that loads models loads every installed entry point.
+        return f"fix it, or uninstall {origin.distribution or 'the distribution that provides it'}"
     return "fix it, or leave it out"
 
 
