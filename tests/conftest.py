@@ -124,6 +124,30 @@ def isolated_environment(tmp_path_factory, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def user_models_forgotten():
+    """The models a test registers from a user's code (a project file, a module, an entry point:
+    the CLI or a benchmark script loads the example models) are forgotten after it, with their
+    project modules, so no test sees another's and a later load registers afresh."""
+    registry = sys.modules.get("bench.models.registry")
+    before = dict(registry._MODELS) if registry else None
+    modules = set(sys.modules)
+    yield
+    registry = sys.modules.get("bench.models.registry")
+    if registry is None:
+        return
+    if before is None:  # the registry was first imported during the test: keep the built-ins
+        before = {name: spec for name, spec in registry._MODELS.items()
+                  if spec.origin is None or spec.origin.kind == registry.BUILT_IN}  # fmt: skip
+    registry._MODELS.clear()
+    registry._MODELS.update(before)
+    from bench.models.plugins import PROJECT_PACKAGE
+
+    for name in set(sys.modules) - modules:
+        if name.split(".")[0] == PROJECT_PACKAGE:
+            del sys.modules[name]
+
+
 def synthetic_arrays(seed: int = 0, counts: dict[str, int] = SYNTHETIC_COUNTS) -> dict:
     """Arrays for the four files: every class present in each split, random pixels."""
     rng = np.random.default_rng(seed)
