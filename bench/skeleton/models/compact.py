@@ -84,12 +84,12 @@ def stage(x, filters: int, name: str, with_residual: bool):
 # PROVISIONAL full recipe: the first of the candidates in benchmarks/recipe_trials.py, whose
 # trials on a validation split of fold 0's training images are not finished yet (they run when
 # the CPU is free; benchmarks/results/recipes.md lists those that have). No test-set or
-# held-out-fold score of this model was looked at to set it (none exists yet). It keeps the one-cycle shape of Page's schedule
-# (Nesterov SGD, batch 512, 24 epochs: a linear ramp to the peak over 5, then linearly down to
-# zero; flips, 4-pixel crops and cutout), scaled to a CPU budget: AdamW peaking at 2e-3 (the
-# peak of bench's LeNet-5) with ResNet-34's weight decay, 8 epochs of 106 steps with 2 of linear
-# warm-up before bench's cosine decay to zero, label smoothing 0.1, and horizontal flips with
-# shifts of up to 2.8 pixels (a tenth of the side).
+# held-out-fold score of this model was looked at to set it (none exists yet). It keeps the
+# one-cycle shape of Page's schedule (Nesterov SGD, batch 512, 24 epochs: a linear ramp to the
+# peak over 5, then linearly down to zero; flips, 4-pixel crops and cutout), scaled to a CPU
+# budget: AdamW peaking at 2e-3 (the peak of bench's LeNet-5) with ResNet-34's weight decay,
+# 8 epochs of 106 steps with 2 of linear warm-up before bench's cosine decay to zero, label
+# smoothing 0.1, and horizontal flips with shifts of up to 2.8 pixels (a tenth of the side).
 FULL = Recipe(
     epochs=8,
     batch_size=512,
