@@ -5,13 +5,12 @@ The folders are the pipeline; data flows down this list and no module imports a 
 
 - shared by every stage: ``errors`` (the one-line user error), ``recipes`` (``Recipe`` and
   ``Plan``, the public recipe types), ``config`` (profiles and the typed run config),
-  ``paths`` (the project folder), ``durations`` (parse and print a duration), ``records``
-  (typed fold and run records), ``record_fields`` and ``field_rules`` (their fields checked
-  on the way in), ``results`` (the results store on disk), ``bounded_json`` and
-  ``prediction_checks`` (its JSON parsed within limits, its probability files checked),
-  ``metrics`` (a fold's scores: pure functions and the frozen types they return, ``Scores``,
-  ``Evaluation``, ``ScoresOverFolds``, used when a fold is scored and when reports are built)
-  and ``bench/models/`` (the registry: ``register`` and one module per model; ``plugins``
+  ``paths`` (the project folder), ``durations`` (parse and print a duration),
+  ``bench/store/`` (the results store: typed fold and run records in ``records``, the folder
+  on disk in ``results``, and every field and file checked on the way in), ``metrics`` (a
+  fold's scores: pure functions and the frozen types they return, ``Scores``, ``Evaluation``,
+  ``ScoresOverFolds``, used when a fold is scored and when reports are built) and
+  ``bench/models/`` (the registry: ``register`` and one module per model; ``plugins``
   loads the user's own);
 - a user's write-up project, shared too: ``api`` (what a user's model module imports: the
   public API), ``project`` (the project file, bench.toml) and ``quickstart`` (``bench init``,

@@ -5,7 +5,7 @@ Everything except the 2021 comparison metric is scikit-learn's; the macro averag
 class equally, which on Fashion-MNIST's balanced splits is also the support-weighted average.
 ``evaluate`` is the one place a labelled set is scored in full from its probabilities (a fold's
 test images at training time, the fold ensemble in the analysis). The types also read and write
-the JSON a fold record stores them as (``bench.records``).
+the JSON a fold record stores them as (``bench.store.records``).
 """
 
 from __future__ import annotations

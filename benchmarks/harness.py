@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from bench.results import atomic_write
+from bench.store.results import atomic_write
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

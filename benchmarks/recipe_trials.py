@@ -29,11 +29,12 @@ devices.prepare_environment()
 import numpy as np  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
-from bench import data, results  # noqa: E402
+from bench import data  # noqa: E402
 from bench.data import protocol  # noqa: E402
 from bench.models import all_models, get_model, plugins  # noqa: E402
 from bench.paths import example_models_dir  # noqa: E402
 from bench.recipes import Augmentation, Recipe  # noqa: E402
+from bench.store import results  # noqa: E402
 from bench.train.training import FoldData, fit_fold  # noqa: E402
 
 HERE = Path(__file__).parent

@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import config, data, metrics, results
+from bench import config, data, metrics
 from bench.paths import BENCHMARK_RESULTS
-from bench.records import FoldRecord, RunManifest
+from bench.store import results
+from bench.store.records import FoldRecord, RunManifest
 from bench.train import fold_key
 from tests.conftest import install_dataset
 

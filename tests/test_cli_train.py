@@ -8,9 +8,9 @@ import keras
 import pytest
 from typer.testing import CliRunner
 
-from bench import results
 from bench.cli import app
 from bench.models import all_models
+from bench.store import results
 from bench.train import workflow
 
 runner = CliRunner()

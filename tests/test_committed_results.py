@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench import config
-from bench.records import FoldRecord
+from bench.store.records import FoldRecord
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 FOLDS = sorted(RESULTS.glob("*/*/fold-*.json"))

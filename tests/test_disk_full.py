@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bench import results
 from bench.cli import app
 from bench.site import output
+from bench.store import results
 from tests.site_fixtures import install_site_dataset, write_results
 
 runner = CliRunner()

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import results
 from bench.analysis import report
 from bench.errors import BenchError
 from bench.models import default_model_names
-from bench.records import FoldRecord
+from bench.store import results
+from bench.store.records import FoldRecord
 from bench.train import training
 from tests.engine_helpers import RecordingReporter, smoke_run
 

@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import data, results
+from bench import data
 from bench.models import default_model_names
+from bench.store import results
 from tests.conftest import requires
 
 SCRIPT = Path(__file__).parent / "scripts" / "bench_with_synthetic_files.py"

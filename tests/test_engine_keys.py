@@ -9,10 +9,10 @@ import keras
 import numpy as np
 import pytest
 
-from bench import results
 from bench.analysis import report
 from bench.errors import BenchError
 from bench.models import registry
+from bench.store import results
 from bench.train import budget, training
 from tests.engine_helpers import RecordingReporter, smoke_run
 

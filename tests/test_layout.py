@@ -1,6 +1,6 @@
 """The package's stages: data flows one way, and nothing in bench/ imports tests or benchmarks.
 
-Stages, earliest first: the shared records and config, data, train, analysis, site, cli. A
+Stages, earliest first: the shared store and config, data, train, analysis, site, cli. A
 module may import its own stage and earlier ones, never a later one; the import graph is read
 from the source (every ``import`` and ``from ... import``, including those inside functions).
 """
@@ -13,13 +13,12 @@ import pytest
 import bench
 
 PACKAGE = Path(bench.__file__).resolve().parent
-# The shared modules every stage may import (records, the results store, the config and the
-# model registry), then the stages in the order data flows through them. ``skeleton`` is the
+# The shared modules every stage may import (the results store, the config and the model
+# registry), then the stages in the order data flows through them. ``skeleton`` is the
 # data a new project is made from: its example model imports only the shared ``bench.api``.
 STAGES = ("shared", "data", "train", "analysis", "site", "cli")
-SHARED = {"__init__", "__main__", "errors", "records", "results", "recipes", "config", "models",
-          "bounded_json", "prediction_checks", "record_fields", "field_rules",
-          "metrics", "paths", "durations", "project", "quickstart", "api", "skeleton"}  # fmt: skip
+SHARED = {"__init__", "__main__", "errors", "store", "recipes", "config", "models", "metrics",
+          "paths", "durations", "project", "quickstart", "api", "skeleton"}  # fmt: skip
 
 
 def _stage(module: str) -> str:
@@ -77,7 +76,7 @@ def test_no_module_imports_a_later_stage_or_the_tests_or_benchmarks(module, path
 
 def test_the_folders_are_the_stages():
     folders = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists()}
-    assert folders == {"data", "train", "analysis", "site", "cli", "models"}
+    assert folders == {"store", "data", "train", "analysis", "site", "cli", "models"}
 
 
 def test_the_package_docstring_maps_every_stage():

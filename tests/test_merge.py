@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import config, results
+from bench import config
+from bench.store import results
 from tests.site_fixtures import install_site_dataset, write_results
 from tests.test_site_cli import assert_one_line_error, render
 

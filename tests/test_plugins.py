@@ -233,7 +233,7 @@ def test_the_readme_s_example_model_registers_and_builds(tmp_path):
 
 
 def test_a_long_docstring_or_summary_is_shortened_to_what_a_record_accepts(tmp_path):
-    from bench.record_fields import CARD
+    from bench.store.record_fields import CARD
 
     long_text = MODEL.format(name="wordy").replace('"Mine."', '"' + "m" * 5000 + '"')
     write(tmp_path / "models" / "wordy.py", long_text.replace(": flatten and classify.",

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from bench import results
 from bench.cli import app
-from bench.records import FoldRecord
+from bench.store import results
+from bench.store.records import FoldRecord
 from tests import ray_hooks
 from tests.conftest import requires
 from tests.engine_helpers import RecordingReporter, smoke_run

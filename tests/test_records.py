@@ -1,4 +1,4 @@
-"""Fold records on disk (bench/records.py): schema 3 stores each fact once, and the older
+"""Fold records on disk (bench/store/records.py): schema 3 stores each fact once, and the older
 schemas, the committed results among them, load exactly as before."""
 
 import dataclasses
@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import config, metrics, results
+from bench import config, metrics
 from bench.errors import BenchError
-from bench.records import SCHEMA_VERSION, FitResult, FoldRecord
+from bench.store import results
+from bench.store.records import SCHEMA_VERSION, FitResult, FoldRecord
 from bench.train import fold_key
 
 COMMITTED = sorted((Path(__file__).resolve().parent.parent / "results").glob("*/*/fold-*.json"))

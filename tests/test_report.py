@@ -4,9 +4,9 @@ by attribute."""
 import numpy as np
 import pytest
 
-from bench import results
 from bench.analysis import report
 from bench.errors import BenchError
+from bench.store import results
 from tests.test_records import make_record
 
 

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from bench import results
+from bench.store import results
 
 
 def _umask() -> int:

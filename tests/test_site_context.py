@@ -17,8 +17,8 @@ from bench.analysis import report, reproduction
 from bench.analysis.analyse import analyse
 from bench.errors import BenchError
 from bench.paths import templates_dir
-from bench.records import RunManifest
 from bench.site import content, context, downloads, model_page, pages, provenance
+from bench.store.records import RunManifest
 from tests.site_fixtures import install_site_dataset, write_results
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"

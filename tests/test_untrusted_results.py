@@ -1,6 +1,6 @@
-"""Results folders are untrusted input (bench/prediction_checks.py, bench/record_fields.py,
-bench/bounded_json.py): crafted files that pass their digest are refused by `bench render` in
-one line naming the file, with exit status 1 and no site written."""
+"""Results folders are untrusted input (``bench.store``: prediction_checks, record_fields and
+bounded_json): crafted files that pass their digest are refused by `bench render` in one line
+naming the file, with exit status 1 and no site written."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import bounded_json, metrics, prediction_checks
+from bench import metrics
 from bench.analysis import report
 from bench.errors import BenchError
-from bench.records import FoldRecord
+from bench.store import bounded_json, prediction_checks
+from bench.store.records import FoldRecord
 from tests.site_fixtures import SITE_COUNTS, install_site_dataset, write_results
 from tests.test_records import make_record
 from tests.test_site_cli import assert_one_line_error, render

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import data, metrics, prediction_checks, results
+from bench import data, metrics
 from bench.config import FULL
 from bench.errors import BenchError
 from bench.metrics import Evaluation, Scores, ScoresOverFolds
-from bench.records import FoldRecord
+from bench.store import prediction_checks, results
+from bench.store.records import FoldRecord
 
 
 @dataclass(frozen=True)

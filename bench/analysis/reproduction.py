@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bench import config
 from bench.analysis.report import ModelReport
 from bench.errors import BenchError
-from bench.records import FoldRecord
+from bench.store.records import FoldRecord
 from bench.train import fold_key
 
 

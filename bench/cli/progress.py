@@ -14,7 +14,7 @@ from rich.progress import (
 )
 
 from bench.durations import format_duration
-from bench.records import FoldRecord
+from bench.store.records import FoldRecord
 from bench.train.budget import Budget
 from bench.train.engine import WorkItem
 

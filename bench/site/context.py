@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench import data, results
+from bench import data
 from bench.analysis import report
 from bench.analysis.analyse import Analysis
 from bench.config import FULL
 from bench.errors import BenchError
-from bench.records import RunManifest
 from bench.site import (
     content,
     downloads,
@@ -33,6 +32,8 @@ from bench.site import (
 from bench.site.jobs import FigureJob, PageJob, SiteContext
 from bench.site.model_page import model_href, summary_row
 from bench.site.pages import num
+from bench.store import results
+from bench.store.records import RunManifest
 
 SITE_NAME = "bench · Fashion-MNIST"
 # Where generated blocks go in the write-up: (before|after, heading id, block). A block whose

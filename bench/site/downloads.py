@@ -8,13 +8,13 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import results
 from bench.analysis.report import ModelReport
 from bench.errors import BenchError
 from bench.metrics import MeanStd
 from bench.site import urls
 from bench.site.jobs import Download
 from bench.site.output import Writer
+from bench.store import results
 
 DATA_DIR = urls.RESULTS_DATA
 CSV_PATH = urls.CSV

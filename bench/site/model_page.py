@@ -14,10 +14,10 @@ from bench.analysis.analyse import ModelAnalysis
 from bench.analysis.calibration import Calibration
 from bench.analysis.report import ModelReport
 from bench.errors import BenchError
-from bench.records import FoldRecord
 from bench.site import content, figures, model_source, urls
 from bench.site.jobs import FigureJob
 from bench.site.pages import num, pct
+from bench.store.records import FoldRecord
 
 # Generated blocks around the model page's own headings (see context.place_blocks).
 MODEL_BLOCKS = (

@@ -8,12 +8,12 @@ from itertools import groupby
 from bench.analysis import statistics
 from bench.analysis.analyse import Analysis
 from bench.analysis.report import ModelReport
-from bench.records import RunManifest
 from bench.site import urls
 from bench.site.downloads import CSV_PATH, DATA_DIR
 from bench.site.jobs import Download
 from bench.site.model_page import model_href
 from bench.site.pages import num
+from bench.store.records import RunManifest
 
 
 def reproducibility(

@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from bench import bounded_json
 from bench.errors import BenchError
 from bench.models import all_models
 from bench.site import urls
 from bench.site.jobs import Download
+from bench.store import bounded_json
 
 SIDE_BY_SIDE = "cpu_side_by_side.json"
 REFERENCE_PATH = "torch-bf16"

@@ -27,15 +27,15 @@ from pathlib import Path
 from typing import Protocol
 
 from bench import data as data_module
-from bench import results
 from bench.config import RunConfig, model_spec
 from bench.data import FashionMNIST
 from bench.errors import BenchError
 from bench.models import get_model
 from bench.paths import PROJECT_ROOT
 from bench.recipes import Recipe
-from bench.records import FitResult, FoldRecord, RunManifest
-from bench.results import FoldPredictions
+from bench.store import results
+from bench.store.records import FitResult, FoldRecord, RunManifest
+from bench.store.results import FoldPredictions
 from bench.train import devices, environment, planning
 from bench.train.budget import Budget, FoldTimer, furthest_first
 from bench.train.devices import Device

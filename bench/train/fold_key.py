@@ -14,12 +14,12 @@ import hashlib
 import json
 from typing import Any
 
-from bench.records import FoldRecord, fold_identity
+from bench.store.records import FoldRecord, fold_identity
 
 
 def identity(fold_config: dict, precision: str, architecture: str) -> dict:
     """Everything that decides a fold's numbers (see the module docstring); the record schema
-    defines its shape (``bench.records.fold_identity``), so a stored fold rebuilds it."""
+    defines its shape (``bench.store.records.fold_identity``), so a stored fold rebuilds it."""
     return fold_identity(fold_config, precision, architecture)
 
 

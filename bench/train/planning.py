@@ -12,12 +12,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from bench import results
 from bench.config import RunConfig
 from bench.data import FashionMNIST, protocol
 from bench.models import ModelSpec
 from bench.models.summary import architecture_digest, layer_table
-from bench.records import FoldRecord
+from bench.store import results
+from bench.store.records import FoldRecord
 from bench.train import fold_key
 from bench.train.budget import FoldTimer
 from bench.train.devices import Device

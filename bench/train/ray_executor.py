@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING
 from bench.errors import BenchError
 
 if TYPE_CHECKING:  # these import Keras, which a driver loads only after its environment is set
-    from bench.records import FitResult
-    from bench.results import FoldPredictions
+    from bench.store.records import FitResult
+    from bench.store.results import FoldPredictions
     from bench.train.devices import Device
     from bench.train.engine import Driver, FoldTask, WorkItem
 

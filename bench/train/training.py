@@ -20,8 +20,8 @@ from bench.errors import BenchError
 from bench.models import ModelSpec
 from bench.models.summary import architecture_digest, count_parameters, layer_table
 from bench.recipes import Augmentation, Recipe
-from bench.records import FitResult
-from bench.results import FoldPredictions, Predictions, now
+from bench.store.records import FitResult
+from bench.store.results import FoldPredictions, Predictions, now
 from bench.train.devices import Device, distribution_scope
 
 EVALUATION_BATCH = 512

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench import config as config_module
-from bench import data, results
+from bench import data
 from bench.models import default_model_names
+from bench.store import results
 from bench.train import budget, engine
 from bench.train.options import RunRequest, TrainOptions, parse
 from bench.train.ray_executor import RaySettings

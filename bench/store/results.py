@@ -11,7 +11,7 @@ folds)::
 
 Schema 1 stored folds directly under ``<model>/`` with float16 test probabilities and no
 held-out probabilities; such folds are still read (see ``load_folds``). Schema 3 changed only
-what a fold's JSON holds (each fact once; see ``bench.records``).
+what a fold's JSON holds (each fact once; see ``bench.store.records``).
 
 Every file is written to a temporary name and renamed, the probabilities before the JSON that
 names their digest, so an interrupted run leaves finished folds intact and nothing half-written.
@@ -32,10 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import bounded_json, prediction_checks
 from bench.config import PROFILES
 from bench.errors import BenchError
-from bench.records import SCHEMA_VERSION, FoldRecord, RunManifest
+from bench.store import bounded_json, prediction_checks
+from bench.store.records import SCHEMA_VERSION, FoldRecord, RunManifest
 
 RUNS_DIR = "runs"
 SUPERSEDED_DIR = "superseded"
@@ -151,7 +151,7 @@ def upgrade_record(results_dir: Path, stored: StoredFold, record: FoldRecord) ->
 
 
 def read_json(path: Path, *, what: str) -> dict:
-    """Parse a bench JSON file within the limits of ``bench.bounded_json``, refusing damaged
+    """Parse a bench JSON file within the limits of ``bench.store.bounded_json``, refusing damaged
     files and newer schemas with one-line errors."""
     fix = "delete it and rerun `bench train` to recompute it"
     record = bounded_json.load(path, what=what, fix=fix)

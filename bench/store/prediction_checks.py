@@ -2,7 +2,7 @@
 
 A results folder travels between machines, so an ``.npz`` whose digest matches its fold record
 is still untrusted: both may have been written by anyone. Its arrays must be what bench writes
-(``bench.results``): one integer index per image, unique and inside its split, one label per
+(``bench.store.results``): one integer index per image, unique and inside its split, one label per
 index from 0 to 9, and one row of finite probabilities per index that sums to 1. Each way a file
 can fail is one line naming it; every check is vectorised, so honest files pass in milliseconds.
 """

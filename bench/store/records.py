@@ -21,7 +21,7 @@ from typing import Any
 
 from bench.errors import BenchError
 from bench.metrics import Evaluation, Scores
-from bench.record_fields import NAME, RUN_ID, check_fold_record, check_run_manifest
+from bench.store.record_fields import NAME, RUN_ID, check_fold_record, check_run_manifest
 
 SCHEMA_VERSION = 3  # of the results store: fold records (see above) and run manifests
 STORED_ONCE = 3  # the first schema that stores each fact of a fold once

@@ -3,7 +3,7 @@ breaks one.
 
 A rule takes a parsed value and returns None when it is good, else what is wrong with it: the
 place inside the value (``[2].parameters``), the value as JSON spells it (a bool is ``true``,
-never a whole number) and what is allowed there. ``bench.record_fields`` holds the tables for
+never a whole number) and what is allowed there. ``bench.store.record_fields`` holds the tables for
 fold records and run manifests.
 """
 

@@ -2,7 +2,7 @@
 
 Results folders travel between machines, so every field the analysis or the site reads is
 checked against what bench writes before it is used: its type and its range (rules in
-``bench.field_rules``). Fields nothing reads are left as they are.
+``bench.store.field_rules``). Fields nothing reads are left as they are.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from bench.field_rules import (
+from bench.models.registry import CARD_TEXT_LIMIT
+from bench.store.field_rules import (
     Rule,
     boolean,
     check,
@@ -26,7 +27,6 @@ from bench.field_rules import (
     timestamp,
     whole,
 )
-from bench.models.registry import CARD_TEXT_LIMIT
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # model and profile names: they become paths
 RUN_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]*")  # run ids become file names and links
