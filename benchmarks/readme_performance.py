@@ -177,6 +177,23 @@ def model_costs(summary: dict) -> str:
     return f"{len(summary['models'])} models: `benchmarks/results/model_costs.md`"
 
 
+def fold_cost(summary: dict) -> str:
+    """Each case's predicted fold training time, against the first case's."""
+    names, rows = _names(), summary["cases"]
+    first = rows[0].get("predicted_fold_seconds") if rows else None
+    parts = []
+    for row in rows:
+        seconds = row.get("predicted_fold_seconds")
+        if seconds is None:
+            continue
+        name = names.get(row["model"], row["model"])
+        shown = name if row["case"] == row["model"] else f"{name} in {row['precision']}"
+        ratio = f", {seconds / first:.2f}x" if first and row is not rows[0] else ""
+        parts.append(f"{shown} {seconds / 60:.1f} min ({row['images_per_second']:,.0f} "
+                     f"images/s{ratio})")  # fmt: skip
+    return "; ".join(parts)
+
+
 BENCHMARKS, EXPERIMENTS = "benchmarks/results/", "experiments/results/"
 ROWS = (
     Row("load both splits into numpy (digests remembered)", BENCHMARKS + "data_load", data_load,
@@ -214,6 +231,10 @@ ROWS = (
         "python benchmarks/ray_overhead.py --repeats 5 --quick-epochs 1 --sizes smoke quick"),
     Row("parameters, FLOPs, images/s per model", BENCHMARKS + "model_costs", model_costs,
         "python benchmarks/model_costs.py"),
+    Row("one full-profile fold's training time as `bench train` trains it (full recipe, "
+        "bench's precision), side by side", BENCHMARKS + "fold_cost", fold_cost,
+        "python benchmarks/fold_cost.py --cases resnet34 compact compact:mixed_bfloat16 "
+        "--repeats 2 --train-images 2048"),
 )  # fmt: skip
 
 

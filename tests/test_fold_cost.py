@@ -64,3 +64,19 @@ def test_the_report_sets_every_fold_beside_the_first_case(fold_cost):
     assert "| resnet34 | float32 | 1 | 100.0 | 2 | 40.0 | 1.00x |" in text
     assert "| compact | float32 | 1 | 100.0 | 2 | 18.0 | 0.45x |" in text
     assert "| lstm | failed |" in text
+
+
+def test_the_readme_row_gives_each_fold_time_against_the_first(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    performance = load_script(BENCHMARKS / "readme_performance.py")
+    summary = {"cases": [
+        {"case": "resnet34", "model": "resnet34", "precision": "mixed_bfloat16",
+         "predicted_fold_seconds": 2400.0, "images_per_second": 45.0},
+        {"case": "compact:mixed_bfloat16", "model": "compact", "precision": "mixed_bfloat16",
+         "predicted_fold_seconds": 960.0, "images_per_second": 450.0},
+        {"case": "lstm", "model": "lstm", "predicted_fold_seconds": None},
+    ]}  # fmt: skip
+    assert performance.fold_cost(summary) == (
+        "ResNet-34 40.0 min (45 images/s); Compact ResNet-9 in mixed_bfloat16 16.0 min "
+        "(450 images/s, 0.40x)"
+    )
