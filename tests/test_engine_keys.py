@@ -36,6 +36,23 @@ def test_precision_is_part_of_the_key(synthetic, tmp_path):
     assert stored.record.mixed_precision == "mixed_bfloat16"
 
 
+def test_auto_precision_does_not_move_folds_of_another_policy(synthetic, tmp_path):
+    """A CPU without bfloat16 instructions once moved every stored mixed_bfloat16 fold aside
+    under --precision auto; now the run stops first, naming the policy that joins them."""
+    directory, _ = synthetic
+    smoke_run(directory, tmp_path, precision="mixed_bfloat16")
+    before = _files(tmp_path / "lenet5")
+    with pytest.raises(BenchError, match=r"lenet5: its 2 stored smoke fold\(s\) trained under "
+                       r"mixed_bfloat16, but --precision auto picks float32 .*"
+                       r"--precision mixed_bfloat16 .* --fresh"):  # fmt: skip
+        smoke_run(directory, tmp_path, precision="auto")
+    assert _files(tmp_path / "lenet5") == before
+    assert not (tmp_path / results.SUPERSEDED_DIR).exists()
+    outcome = smoke_run(directory, tmp_path, precision="auto", fresh=True)
+    assert outcome.trained == [("lenet5", 0), ("lenet5", 1)]
+    assert len(outcome.superseded) == 1
+
+
 def test_an_edited_architecture_retrains(synthetic, tmp_path, monkeypatch):
     directory, _ = synthetic
     smoke_run(directory, tmp_path)

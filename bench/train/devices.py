@@ -97,6 +97,7 @@ class Device:
     mixed_precision: str  # Keras dtype policy of every model, or of the heavy ones on a CPU
     light_precision: str = ""  # the light models' policy where it differs ("": the same)
     light_steps_per_execution: int = 1  # training batches per compiled call, light CNNs
+    auto_precision: bool = False  # the policies were chosen by --precision auto, not named
 
     @property
     def kind(self) -> str:
@@ -164,10 +165,10 @@ def detect(precision: str = "auto") -> Device:
         return Device(backend, gpus, precision, light_steps_per_execution=steps)
     if gpus:
         policy = "mixed_bfloat16" if bfloat16 else "mixed_float16"
-        return Device(backend, gpus, policy, light_steps_per_execution=steps)
+        return Device(backend, gpus, policy, light_steps_per_execution=steps, auto_precision=True)
     if backend == "tensorflow" and cpu_has_bfloat16():
-        return Device(backend, gpus, "mixed_bfloat16", "float32", light_steps_per_execution=steps)
-    return Device(backend, gpus, "float32", light_steps_per_execution=steps)
+        return Device(backend, gpus, "mixed_bfloat16", "float32", steps, auto_precision=True)
+    return Device(backend, gpus, "float32", light_steps_per_execution=steps, auto_precision=True)
 
 
 def check_precision(precision: str) -> None:

@@ -14,13 +14,14 @@ import numpy as np
 
 from bench.config import RunConfig
 from bench.data import FashionMNIST, protocol
+from bench.errors import BenchError
 from bench.models import ModelSpec
 from bench.models.summary import architecture_digest, layer_table
 from bench.store import results
 from bench.store.records import FoldRecord
 from bench.train import fold_key
 from bench.train.budget import FoldTimer
-from bench.train.devices import Device
+from bench.train.devices import PRECISIONS, Device
 from bench.train.training import FoldData
 
 
@@ -68,7 +69,34 @@ def plan_model(
         if stored.record.schema_version < 2:
             legacy.append(stored)
         done.add(stored.fold)
+    if device.auto_precision and not fresh:
+        check_auto_precision(spec.name, config.profile, identity, stale)
     return ModelPlan(spec, identity, key, splits, stale, legacy, done, mine, every_profile)
+
+
+def check_auto_precision(
+    model: str, profile: str, identity: dict, stale: list[results.StoredFold]
+) -> None:
+    """Refuse to move stored folds aside only because ``--precision auto`` chose another dtype
+    policy on this machine (a CPU without bfloat16 instructions picks float32 where the stored
+    folds trained under mixed_bfloat16): naming the policy joins them, --fresh replaces them."""
+    others = [s for s in stale if _differs_only_in_precision(s.record.identity, identity)]
+    if others:
+        stored = sorted({str(s.record.identity["precision"]) for s in others})
+        raise BenchError(
+            f"{model}: its {len(others)} stored {profile} fold(s) trained under "
+            f"{' and '.join(stored)}, but --precision auto picks {identity['precision']} on this "
+            f"machine and would move them aside; pass --precision {stored[0]} to add folds to "
+            f"them, or --fresh to retrain them under {identity['precision']}"
+        )
+
+
+def _differs_only_in_precision(stored: object, current: dict) -> bool:
+    if not isinstance(stored, dict) or stored.get("precision") not in PRECISIONS:
+        return False  # a results folder is untrusted: only a policy bench knows is named
+    if stored["precision"] == current["precision"]:
+        return False
+    return {**stored, "precision": current["precision"]} == current
 
 
 def architecture(spec: ModelSpec) -> tuple[list[dict], str]:
