@@ -9,8 +9,10 @@ tests/test_models.py does for the built-in models.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib.util
 import itertools
+import json
 import sys
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from bench.recipes import Plan
 from tests.conftest import load_script
 
 SOURCE = Path(__file__).resolve().parents[1] / "bench" / "skeleton" / "models" / "compact.py"
+TRIALS = SOURCE.parents[3] / "benchmarks" / "results" / "recipe_trials.json"
 helper = load_script(Path(__file__).with_name("models_backend_check.py"))
 _loads = itertools.count()
 
@@ -94,7 +97,16 @@ def test_full_recipe_has_the_one_cycle_shape(compact):
     assert 256 <= recipe.batch_size <= 512
     assert 0 < recipe.warmup_epochs < recipe.epochs
     assert recipe.label_smoothing == 0.1
-    assert recipe.augmentation.horizontal_flip and 0 < recipe.augmentation.translate <= 0.15
+
+
+def test_full_recipe_is_the_best_validation_trial(compact):
+    """The module holds the recipe its trials chose: the best validation accuracy among the
+    stored compact trials (benchmarks/results/recipe_trials.json), none of them test-scored."""
+    stored = json.loads(TRIALS.read_text())["trials"]
+    trials = [t for t in stored if t["model"] == "compact"]
+    best = max(trials, key=lambda t: t["validation_accuracy"])
+    assert len(trials) >= 3
+    assert dataclasses.asdict(compact.full) == best["recipe"]
 
 
 # --- the built network --------------------------------------------------------------------------
