@@ -22,11 +22,14 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--profile", default="full")
     parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--models-dir", type=Path, help="also train this folder's models")
     arguments = parser.parse_args()
     command = [sys.executable, "-m", "bench", "train", "--profile", arguments.profile,
                "--folds", str(arguments.folds), "--time-budget", f"{arguments.budget_seconds}s",
                "--quiet", "--data-dir", str(arguments.data_dir),
                "--results-dir", str(arguments.results_dir)]  # fmt: skip
+    if arguments.models_dir:  # its models join the default set
+        command += ["--models-dir", str(arguments.models_dir)]
     finished = subprocess.run(command, check=False)
     print(f"[gpu_run] bench train exit {finished.returncode}", flush=True)
     print(_summary(arguments.results_dir))

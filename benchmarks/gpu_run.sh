@@ -3,7 +3,8 @@
 # TensorFlow, no network), inside one 10-minute command. Prepare here, then run it there:
 #
 #   bash benchmarks/gpu_prepare.sh            # wheels into .whl/, dataset into .gpu-data/
-#   device run: bash benchmarks/gpu_run.sh    (carry: .whl, .gpu-data; results land in $OUT)
+#   device run: bash benchmarks/gpu_run.sh    (carry: .whl, .gpu-data; new folds land in
+#   $OUT/results-new.tar.gz)
 #
 # Rehearse on the CPU: BENCH_GPU_PROFILE=smoke BENCH_GPU_FOLDS=2 BENCH_PYTHON=.venv/bin/python \
 #   OUT=/tmp/gpu-rehearsal bash benchmarks/gpu_run.sh
@@ -28,7 +29,20 @@ export XLA_PYTHON_CLIENT_PREALLOCATE=false   # let each fold's model take what i
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null \
   > "$out/gpu.txt" || echo "no nvidia-smi" > "$out/gpu.txt"
-"$python" benchmarks/gpu_run.py --budget-seconds "$budget" --results-dir "$out/results" \
+# Train beside a copy of the committed results, so that only the missing folds train and they
+# join the stored ones under their key (--precision auto keeps a stored policy the GPU computes
+# natively). $OUT returns at most 8 files, 2 folders down: what the run wrote comes back as one
+# archive, to unpack over results/ (`tar -xzf results-new.tar.gz -C results`).
+work="$(mktemp -d)/results"
+cp -r results "$work"
+touch "$work/.before-gpu-run"
+status=0
+"$python" benchmarks/gpu_run.py --budget-seconds "$budget" --results-dir "$work" \
+    --models-dir bench/skeleton/models \
     --data-dir "${BENCH_GPU_DATA:-.gpu-data}" --profile "${BENCH_GPU_PROFILE:-full}" \
     --folds "${BENCH_GPU_FOLDS:-10}" \
-    2>&1 | tee "$out/gpu_run.log"
+    2>&1 | tee "$out/gpu_run.log" || status=$?
+(cd "$work" && find . -type f -newer .before-gpu-run ! -name .before-gpu-run -print0 \
+    | tar --null -czf "$out/results-new.tar.gz" -T -)
+tar -tzf "$out/results-new.tar.gz" | sort > "$out/results-new.txt"
+exit "$status"

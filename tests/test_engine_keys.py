@@ -13,7 +13,7 @@ from bench.analysis import report
 from bench.errors import BenchError
 from bench.models import registry
 from bench.store import results
-from bench.train import budget, training
+from bench.train import budget, devices, training
 from tests.engine_helpers import RecordingReporter, smoke_run
 
 
@@ -36,21 +36,44 @@ def test_precision_is_part_of_the_key(synthetic, tmp_path):
     assert stored.record.mixed_precision == "mixed_bfloat16"
 
 
-def test_auto_precision_does_not_move_folds_of_another_policy(synthetic, tmp_path):
+def test_auto_precision_stops_before_moving_folds_of_a_policy_this_cpu_lacks(
+    synthetic, tmp_path, monkeypatch
+):
     """A CPU without bfloat16 instructions once moved every stored mixed_bfloat16 fold aside
-    under --precision auto; now the run stops first, naming the policy that joins them."""
+    under --precision auto; now the run stops first, naming the ways on."""
+    monkeypatch.setattr(devices, "cpu_has_bfloat16", lambda: False)
     directory, _ = synthetic
     smoke_run(directory, tmp_path, precision="mixed_bfloat16")
     before = _files(tmp_path / "lenet5")
-    with pytest.raises(BenchError, match=r"lenet5: its 2 stored smoke fold\(s\) trained under "
-                       r"mixed_bfloat16, but --precision auto picks float32 .*"
-                       r"--precision mixed_bfloat16 .* --fresh"):  # fmt: skip
+    expected = (r"lenet5: its 2 stored smoke fold\(s\) trained under mixed_bfloat16, which "
+                r"this machine does not compute natively .* --precision mixed_bfloat16 .* "
+                r"--fresh to retrain them under float32")  # fmt: skip
+    with pytest.raises(BenchError, match=expected):
         smoke_run(directory, tmp_path, precision="auto")
     assert _files(tmp_path / "lenet5") == before
     assert not (tmp_path / results.SUPERSEDED_DIR).exists()
     outcome = smoke_run(directory, tmp_path, precision="auto", fresh=True)
     assert outcome.trained == [("lenet5", 0), ("lenet5", 1)]
     assert len(outcome.superseded) == 1
+
+
+def test_auto_precision_joins_stored_folds_of_a_native_policy(synthetic, tmp_path, monkeypatch):
+    """Where the machine computes the stored folds' policy natively (a GPU beside a CPU's
+    bfloat16 folds, any machine beside float32 ones), auto trains the missing folds under it."""
+    monkeypatch.setattr(devices, "cpu_has_bfloat16", lambda: True)
+    directory, _ = synthetic
+    smoke_run(directory, tmp_path, precision="mixed_bfloat16", shard=(0, 2))
+    reporter = RecordingReporter()
+    outcome = smoke_run(directory, tmp_path, precision="auto", reporter=reporter)
+    assert (outcome.skipped, outcome.trained, outcome.superseded) == (
+        [("lenet5", 0)],
+        [("lenet5", 1)],
+        [],
+    )
+    stored = results.load_folds(tmp_path, "lenet5", "smoke")
+    assert {s.record.mixed_precision for s in stored} == {"mixed_bfloat16"}
+    assert len({s.record.fold_key for s in stored}) == 1
+    assert "lenet5: trains under mixed_bfloat16, the policy of its stored folds" in reporter.notes
 
 
 def test_an_edited_architecture_retrains(synthetic, tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ the same engine runs under JAX (how it reaches the GPU machine) and PyTorch.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import os
 import platform
@@ -20,7 +21,8 @@ if TYPE_CHECKING:  # bench.models imports Keras, which must wait for prepare_env
     from bench.models import ModelSpec
 
 BACKENDS = ("tensorflow", "jax", "torch")
-PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
+POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")  # the Keras dtype policies
+PRECISIONS = ("auto", *POLICIES)  # what --precision takes
 # CPU settings from experiments/results/cpu_speedups.md (this project's 2-core CPU, TensorFlow with
 # oneDNN): bfloat16 trained AlexNet 1.45x and ResNet-34 1.29x faster, and the LSTM no faster;
 # 16 steps per compiled call trained LeNet-5 1.1x-1.8x faster, the LSTM no faster and the heavy
@@ -98,6 +100,7 @@ class Device:
     light_precision: str = ""  # the light models' policy where it differs ("": the same)
     light_steps_per_execution: int = 1  # training batches per compiled call, light CNNs
     auto_precision: bool = False  # the policies were chosen by --precision auto, not named
+    native: tuple[str, ...] = ("float32",)  # the dtype policies this device computes natively
 
     @property
     def kind(self) -> str:
@@ -108,6 +111,12 @@ class Device:
         if _is_light(spec) and self.light_precision:
             return self.light_precision
         return self.mixed_precision
+
+    def named(self, policy: str) -> Device:
+        """This device with ``policy`` for every model, as ``--precision POLICY`` would give."""
+        return dataclasses.replace(
+            self, mixed_precision=policy, light_precision="", auto_precision=False
+        )
 
     def steps_per_execution(self, spec: ModelSpec) -> int:
         """Training batches per compiled call for ``spec`` (the recurrent LSTM gained nothing)."""
@@ -127,8 +136,9 @@ def detect(precision: str = "auto") -> Device:
 
     ``auto``: bfloat16 (or float16 before Ampere) mixed precision on a GPU; on a CPU with native
     bfloat16 instructions under TensorFlow, bfloat16 for the heavy models only; float32
-    elsewhere. Any other value applies to every model. Light convolutional networks run several
-    steps per compiled call under TensorFlow on a CPU.
+    elsewhere (the planner may still join stored folds of another native policy, see
+    ``bench.train.planning.auto_policy``). Any other value applies to every model. Light
+    convolutional networks run several steps per compiled call under TensorFlow on a CPU.
     """
     check_precision(precision)
     import keras
@@ -161,14 +171,20 @@ def detect(precision: str = "auto") -> Device:
             gpus = tuple(torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count()))
             bfloat16 = torch.cuda.is_bf16_supported()
     steps = CPU_STEPS_PER_EXECUTION if backend == "tensorflow" and not gpus else 1
+    cpu_bfloat16 = not gpus and backend == "tensorflow" and cpu_has_bfloat16()
+    native = ("float32",) + (("mixed_bfloat16",) if cpu_bfloat16 or (gpus and bfloat16) else ())
+    native += ("mixed_float16",) if gpus else ()
+    device = Device(backend, gpus, "float32", light_steps_per_execution=steps, native=native)
     if precision != "auto":
-        return Device(backend, gpus, precision, light_steps_per_execution=steps)
+        return device.named(precision)
     if gpus:
         policy = "mixed_bfloat16" if bfloat16 else "mixed_float16"
-        return Device(backend, gpus, policy, light_steps_per_execution=steps, auto_precision=True)
-    if backend == "tensorflow" and cpu_has_bfloat16():
-        return Device(backend, gpus, "mixed_bfloat16", "float32", steps, auto_precision=True)
-    return Device(backend, gpus, "float32", light_steps_per_execution=steps, auto_precision=True)
+        return dataclasses.replace(device, mixed_precision=policy, auto_precision=True)
+    if cpu_bfloat16:
+        return dataclasses.replace(
+            device, mixed_precision="mixed_bfloat16", light_precision="float32", auto_precision=True
+        )
+    return dataclasses.replace(device, auto_precision=True)
 
 
 def check_precision(precision: str) -> None:

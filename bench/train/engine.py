@@ -106,7 +106,7 @@ def run(
     for plan in plans:
         name = plan.spec.name
         with storing(f"{name}'s stored folds under {results_dir / name}", "no fold was trained"):
-            _tidy(plan, config, results_dir, outcome, reporter)
+            _tidy(plan, config, results_dir, device, outcome, reporter)
         outcome.skipped += [(name, fold) for fold in sorted(plan.done & set(plan.mine))]
         model_plan = config.plan(name)
         train_count = planning.fold_train_count(model_plan.train_images, model_plan.folds)
@@ -180,9 +180,12 @@ def run(
     return outcome
 
 
-def _tidy(plan, config: RunConfig, results_dir: Path, outcome: RunOutcome, reporter) -> None:
+def _tidy(plan, config: RunConfig, results_dir: Path, device: Device, outcome: RunOutcome,
+          reporter) -> None:  # fmt: skip
     """Move a model's stale folds aside and upgrade its matching schema-1 records."""
     name = plan.spec.name
+    if reporter and plan.precision != device.precision(plan.spec):
+        reporter.note(f"{name}: trains under {plan.precision}, the policy of its stored folds")
     if plan.stale:
         moved = results.supersede(results_dir, name, plan.stale, outcome.run_id)
         outcome.superseded.append(moved)
@@ -246,7 +249,8 @@ def train_task(
     (this process, or a Ray worker) trains through."""
     data = planning.fold_data(dataset, *splits, task.fold)
     return fit_fold(
-        get_model(task.model), task.recipe, data, seed=task.seed, device=device,
+        get_model(task.model), task.recipe, data, seed=task.seed,
+        device=device.named(task.precision),  # the policy the fold is keyed with
         strategy=task.strategy, reporter=reporter,
     )  # fmt: skip
 
@@ -280,7 +284,7 @@ class Driver:
         return FoldTask(
             item.model, item.fold, self.config.plan(item.model).recipe,
             seed=self.config.seed * 1000 + item.fold,
-            precision=self.device.precision(self.plans[item.model].spec),
+            precision=self.plans[item.model].precision,
             strategy=self.config.strategy,
         )  # fmt: skip
 

@@ -21,7 +21,7 @@ from bench.store import results
 from bench.store.records import FoldRecord
 from bench.train import fold_key
 from bench.train.budget import FoldTimer
-from bench.train.devices import PRECISIONS, Device
+from bench.train.devices import POLICIES, Device
 from bench.train.training import FoldData
 
 
@@ -30,6 +30,7 @@ class ModelPlan:
     """One model's share of the run, settled before anything on disk changes."""
 
     spec: ModelSpec
+    precision: str  # the Keras dtype policy its folds train under (part of the key)
     identity: dict
     key: str
     splits: tuple
@@ -53,12 +54,18 @@ def plan_model(
     plan = config.plan(spec.name)
     splits = model_splits(dataset, plan, config.seed)  # fails early on bad --folds
     table, digest = architecture(spec)
-    identity = fold_key.identity(config.fold_config(spec.name), device.precision(spec), digest)
+    fold_config = config.fold_config(spec.name)
+    every_profile = results.load_folds(results_dir, spec.name)
+    ours = [s for s in every_profile if s.profile == config.profile]
+    precision = device.precision(spec)
+    if device.auto_precision and not fresh:
+        precision = auto_policy(spec.name, config.profile, fold_config, digest, precision, ours,
+                                device.native)  # fmt: skip
+    identity = fold_key.identity(fold_config, precision, digest)
     key = fold_key.key(identity)
     mine = protocol.shard_folds(plan.folds, shard)
     stale, legacy, done = [], [], set()
-    every_profile = results.load_folds(results_dir, spec.name)
-    for stored in (s for s in every_profile if s.profile == config.profile):
+    for stored in ours:
         stored_key = stored.record.fold_key
         if stored.record.schema_version < 2:
             old = fold_key.legacy_identity(stored.record, table, digest)
@@ -69,34 +76,42 @@ def plan_model(
         if stored.record.schema_version < 2:
             legacy.append(stored)
         done.add(stored.fold)
-    if device.auto_precision and not fresh:
-        check_auto_precision(spec.name, config.profile, identity, stale)
-    return ModelPlan(spec, identity, key, splits, stale, legacy, done, mine, every_profile)
+    return ModelPlan(spec, precision, identity, key, splits, stale, legacy, done, mine,
+                     every_profile)  # fmt: skip
 
 
-def check_auto_precision(
-    model: str, profile: str, identity: dict, stale: list[results.StoredFold]
-) -> None:
-    """Refuse to move stored folds aside only because ``--precision auto`` chose another dtype
-    policy on this machine (a CPU without bfloat16 instructions picks float32 where the stored
-    folds trained under mixed_bfloat16): naming the policy joins them, --fresh replaces them."""
-    others = [s for s in stale if _differs_only_in_precision(s.record.identity, identity)]
-    if others:
-        stored = sorted({str(s.record.identity["precision"]) for s in others})
-        raise BenchError(
-            f"{model}: its {len(others)} stored {profile} fold(s) trained under "
-            f"{' and '.join(stored)}, but --precision auto picks {identity['precision']} on this "
-            f"machine and would move them aside; pass --precision {stored[0]} to add folds to "
-            f"them, or --fresh to retrain them under {identity['precision']}"
-        )
-
-
-def _differs_only_in_precision(stored: object, current: dict) -> bool:
-    if not isinstance(stored, dict) or stored.get("precision") not in PRECISIONS:
-        return False  # a results folder is untrusted: only a policy bench knows is named
-    if stored["precision"] == current["precision"]:
-        return False
-    return {**stored, "precision": current["precision"]} == current
+def auto_policy(
+    model: str,
+    profile: str,
+    fold_config: dict,
+    architecture_digest: str,
+    chosen: str,
+    stored: list[results.StoredFold],
+    native: tuple[str, ...],
+) -> str:
+    """The dtype policy ``--precision auto`` trains ``model`` under: ``chosen`` (the device's
+    pick), unless stored folds differ from it in their policy alone and none has it. Then
+    their policy (the most folds' where they differ among themselves), where
+    this device computes it natively (a GPU adds bfloat16 folds to a CPU's bfloat16 ones, and
+    float32 folds to float32 ones); else the run stops rather than move them aside (a CPU
+    without bfloat16 instructions would pick float32 beside bfloat16 folds, and emulated
+    bfloat16 is too slow to train in)."""
+    counts = {}
+    for fold in stored:
+        for policy in POLICIES:  # a results folder is untrusted: only a policy bench knows
+            if fold.record.identity == fold_key.identity(fold_config, policy, architecture_digest):
+                counts[policy] = counts.get(policy, 0) + 1
+    if not counts or chosen in counts:
+        return chosen
+    policy = max(counts, key=counts.get)
+    if policy in native:
+        return policy
+    raise BenchError(
+        f"{model}: its {counts[policy]} stored {profile} fold(s) trained under {policy}, which "
+        f"this machine does not compute natively (--precision auto would pick {chosen} and move "
+        f"them aside); pass --precision {policy} to add folds to them anyway (slow where "
+        f"emulated), or --fresh to retrain them under {chosen}"
+    )
 
 
 def architecture(spec: ModelSpec) -> tuple[list[dict], str]:
