@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 site: $(VENV)/.runtime-installed
 	$(BIN)/bench data fetch
-	$(BIN)/bench build-site --profile $(PROFILE)
+	$(BIN)/bench build-site --profile $(PROFILE) --models-dir bench/skeleton/models
 
 data: $(VENV)/.runtime-installed
 	$(BIN)/bench data fetch

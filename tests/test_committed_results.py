@@ -12,10 +12,19 @@ from pathlib import Path
 import pytest
 
 from bench import config
+from bench.models import plugins
+from bench.paths import example_models_dir
 from bench.store.records import FoldRecord
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 FOLDS = sorted(RESULTS.glob("*/*/fold-*.json"))
+
+
+@pytest.fixture(autouse=True)
+def example_models():
+    """The committed folds include the example model's (``make site`` passes --models-dir
+    bench/skeleton/models); conftest forgets it after each test."""
+    plugins.load_user_models(example_models_dir())
 
 
 def load(path: Path) -> FoldRecord:
