@@ -97,7 +97,8 @@ def recompute(results_root: Path) -> dict[str, dict]:
         row = {
             "profile": profile,
             "folds_done": len(records),
-            "folds_planned": records[0]["folds"],
+            # schema 3 keeps the fold count in its config's plan only, older files at the top
+            "folds_planned": records[0].get("folds") or records[0]["config"]["plan"]["folds"],
             "test_images": len(labels),
             "parameters": records[0]["parameters"],
             "held_out_accuracy": _mean_std(held_out),
