@@ -96,10 +96,12 @@ def auto_policy(
     float32 folds to float32 ones); else the run stops rather than move them aside (a CPU
     without bfloat16 instructions would pick float32 beside bfloat16 folds, and emulated
     bfloat16 is too slow to train in)."""
+    # a results folder is untrusted: only a policy bench knows is matched
+    identities = {p: fold_key.identity(fold_config, p, architecture_digest) for p in POLICIES}
     counts = {}
     for fold in stored:
-        for policy in POLICIES:  # a results folder is untrusted: only a policy bench knows
-            if fold.record.identity == fold_key.identity(fold_config, policy, architecture_digest):
+        for policy, identity in identities.items():
+            if fold.record.identity == identity:
                 counts[policy] = counts.get(policy, 0) + 1
     if not counts or chosen in counts:
         return chosen
