@@ -113,10 +113,12 @@ class Evaluation:
 
 @dataclass(frozen=True)
 class MeanStd:
-    """A mean over fold models and its sample standard deviation (0 for one fold)."""
+    """A mean over fold models and its sample standard deviation (0 for one fold), and how
+    many folds it is over (0 where not known)."""
 
     mean: float
     std: float
+    folds: int = 0
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,7 @@ def mean_std(values: Sequence[float]) -> MeanStd:
     """Mean and sample standard deviation (ddof=1) over folds; the std is 0 for one fold."""
     array = np.asarray(values, dtype=float)
     std = float(array.std(ddof=1)) if array.size > 1 else 0.0
-    return MeanStd(float(array.mean()), std)
+    return MeanStd(float(array.mean()), std, int(array.size))
 
 
 def most_confused_pairs(

@@ -103,8 +103,8 @@ def test_scores_over_folds_leave_out_the_2021_pair_unless_every_fold_has_it():
     with_pair = metrics.probability_scores(Y_TRUE, probabilities, labels=LABELS)
     without = metrics.summary_scores(Y_TRUE, Y_PRED, labels=LABELS)
     spread = metrics.ScoresOverFolds.of([with_pair, with_pair])
-    assert spread.accuracy == metrics.MeanStd(with_pair.accuracy, 0.0)
-    assert spread.keras2021_recall == metrics.MeanStd(with_pair.keras2021_recall, 0.0)
+    assert spread.accuracy == metrics.MeanStd(with_pair.accuracy, 0.0, folds=2)
+    assert spread.keras2021_recall == metrics.MeanStd(with_pair.keras2021_recall, 0.0, folds=2)
     mixed = metrics.ScoresOverFolds.of([with_pair, without])
     assert mixed.f1_macro.mean == pytest.approx(without.f1_macro)
     assert mixed.keras2021_precision is None and mixed.keras2021_recall is None
@@ -114,7 +114,7 @@ def test_mean_std_uses_sample_std():
     spread = metrics.mean_std([0.9, 0.92, 0.94])
     assert spread.mean == pytest.approx(0.92)
     assert spread.std == pytest.approx(0.02)
-    assert metrics.mean_std([0.5]) == metrics.MeanStd(0.5, 0.0)
+    assert metrics.mean_std([0.5]) == metrics.MeanStd(0.5, 0.0, folds=1)
 
 
 def test_most_confused_pairs_ordered():

@@ -23,7 +23,10 @@ def pct(value: float, digits: int = 2, unit: str = "%") -> str:
 
 
 def pm(spread: MeanStd, digits: int = 2, unit: str = "%") -> str:
-    """A mean ± std of fractions in percent: '91.11 ± 0.21%'."""
+    """A mean ± std of fractions in percent: '91.11 ± 0.21%'; one fold has no spread to
+    show: '91.11% (one fold)'."""
+    if spread.folds == 1:
+        return f"{100 * spread.mean:.{digits}f}{unit} (one fold)"
     return f"{100 * spread.mean:.{digits}f} ± {100 * spread.std:.{digits}f}{unit}"
 
 
