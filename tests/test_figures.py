@@ -159,7 +159,7 @@ def test_reliability_diagram_draws_the_filled_bins():
 
 def test_fold_scores_handles_one_fold():
     figure = figures.fold_scores([0.9])
-    assert any("± 0.00%" in text for text in texts(figure))
+    assert any("90.00% (one fold)" in text for text in texts(figure))
 
 
 @pytest.mark.parametrize("suffix, magic", [(".svg", (b"<?xml", b"<svg")), (".png", (b"\x89PNG",))])
