@@ -19,7 +19,8 @@ The folders are the pipeline; data flows down this list and no module imports a 
   each fold trains and is tested on (``protocol``);
 - ``bench/train/``: the options of a run (``options``), the device (``devices``), planning and
   fold keys (``planning``, ``fold_key``), the time budget (``budget``), one fold's fit
-  (``training``), the run itself (``engine``, ``workflow``), Ray (``ray_executor``) and run
+  (``training``), the run itself (``engine``, ``workflow``; what it plans and reports, ``work``),
+  who trains the folds (``executors``, ``ray_executor``), who stores them (``driver``) and run
   provenance (``environment``);
 - ``bench/analysis/``: the per-model reports over stored folds (``report``), intervals and
   tests (``statistics``, ``significance``), calibration (``calibration``) and the write-up's

@@ -9,7 +9,7 @@ from bench.train import devices
 
 devices.prepare_environment()
 
-from bench.train import engine  # noqa: E402  (after the environment is prepared)
+from bench.train import engine, executors, work  # noqa: E402  (after the environment is prepared)
 
 
 class RecordingReporter:
@@ -56,13 +56,13 @@ def smoke_run(
     precision: str = "auto",
     executor=None,
     **overrides,
-) -> engine.RunOutcome:
+) -> work.RunOutcome:
     run_config = config.build_config("smoke", models, **overrides)
     return engine.run(
         run_config,
         data.load_dataset(data_dir),
         results_dir,
-        device=(executor or engine.LocalExecutor()).detect_device(precision),
+        device=(executor or executors.LocalExecutor()).detect_device(precision),
         shard=shard,
         fresh=fresh,
         budget=budget,

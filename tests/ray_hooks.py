@@ -2,7 +2,7 @@
 
 ``die_in_worker(monkeypatch, "model:fold[:marker]")`` makes the driver start Ray with this
 module's ``setup`` as every worker's ``worker_process_setup_hook``. In the worker, ``setup``
-wraps the engine's ``train_task`` so that the named fold's worker process exits at its first
+wraps the executors' ``train_task`` so that the named fold's worker process exits at its first
 training step, as a machine that goes away mid-fold would: every time, or only the first time
 when a marker file remembers it. Nothing of this ships in the package.
 """
@@ -54,13 +54,13 @@ def setup() -> None:
     fold, _, marker = rest.partition(":")
     if not model:
         return
-    from bench.train import engine
+    from bench.train import executors
 
-    train_task = engine.train_task
+    train_task = executors.train_task
 
     def dying(task, dataset, splits, device, reporter=None):
         if task.model == model and str(task.fold) == fold:
             reporter = _ExitMidFold(Path(marker) if marker else None)
         return train_task(task, dataset, splits, device, reporter)
 
-    engine.train_task = dying
+    executors.train_task = dying

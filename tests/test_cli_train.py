@@ -115,7 +115,7 @@ def test_a_crash_is_reported_as_a_crash(synthetic, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr("bench.train.engine.fit_fold", broken)
+    monkeypatch.setattr("bench.train.executors.fit_fold", broken)
     result = _train(directory, tmp_path)
     assert result.exit_code == 1 and isinstance(result.exception, ZeroDivisionError)
     assert "bench crashed (a bug, not a problem with the options)" in result.stderr

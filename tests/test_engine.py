@@ -63,8 +63,8 @@ def test_every_default_model_trains_end_to_end(synthetic, tmp_path):
 def test_second_run_trains_nothing(synthetic, tmp_path, monkeypatch):
     directory, _ = synthetic
     smoke_run(directory, tmp_path)
-    # The engine's own name: patching bench.train.training would not reach the bound function.
-    monkeypatch.setattr("bench.train.engine.fit_fold", _must_not_train)
+    # The executors' own name: patching bench.train.training would not reach the bound function.
+    monkeypatch.setattr("bench.train.executors.fit_fold", _must_not_train)
     outcome = smoke_run(directory, tmp_path)
     assert outcome.trained == [] and outcome.skipped == [("lenet5", 0), ("lenet5", 1)]
 
@@ -80,14 +80,14 @@ def test_interrupted_run_keeps_finished_folds_and_resumes(synthetic, tmp_path, m
             raise KeyboardInterrupt
         return real_fit(*args, **kwargs)
 
-    monkeypatch.setattr("bench.train.engine.fit_fold", interrupt_second_fold)
+    monkeypatch.setattr("bench.train.executors.fit_fold", interrupt_second_fold)
     with pytest.raises(KeyboardInterrupt):
         smoke_run(directory, tmp_path)
     assert results.fold_path(tmp_path, "lenet5", "smoke", 0).exists()
     assert not results.fold_path(tmp_path, "lenet5", "smoke", 1).exists()
     assert not list(tmp_path.rglob("*.tmp"))
     assert results.load_manifests(tmp_path)[0].status == "interrupted"
-    monkeypatch.setattr("bench.train.engine.fit_fold", real_fit)
+    monkeypatch.setattr("bench.train.executors.fit_fold", real_fit)
     assert smoke_run(directory, tmp_path).trained == [("lenet5", 1)]
 
 

@@ -103,7 +103,7 @@ def test_an_edited_architecture_retrains(synthetic, tmp_path, monkeypatch):
 def test_same_config_other_run_reuses_folds(synthetic, tmp_path, monkeypatch):
     directory, _ = synthetic
     smoke_run(directory, tmp_path)
-    monkeypatch.setattr("bench.train.engine.fit_fold", _must_not_train)
+    monkeypatch.setattr("bench.train.executors.fit_fold", _must_not_train)
     outcome = smoke_run(directory, tmp_path)
     assert outcome.trained == [] and len(outcome.skipped) == 2
 
@@ -167,7 +167,7 @@ def test_schema_1_folds_are_kept_and_moved_into_their_profile(synthetic, tmp_pat
         stored.path.unlink()
         old.write_text(json.dumps(record))
     reporter = RecordingReporter()
-    monkeypatch.setattr("bench.train.engine.fit_fold", _must_not_train)
+    monkeypatch.setattr("bench.train.executors.fit_fold", _must_not_train)
     outcome = smoke_run(directory, tmp_path, reporter=reporter)
     assert outcome.trained == [] and len(outcome.migrated) == 2
     assert any("2 fold(s) of an older bench kept" in note for note in reporter.notes)
@@ -237,15 +237,15 @@ def test_time_budget_already_spent_trains_nothing(synthetic, tmp_path, monkeypat
     clock = FakeClock()
     allowance = budget.Budget(10.0, clock=clock)
     clock.now = 11.0
-    monkeypatch.setattr("bench.train.engine.fit_fold", _must_not_train)
+    monkeypatch.setattr("bench.train.executors.fit_fold", _must_not_train)
     outcome = smoke_run(directory, tmp_path, budget=allowance)
     assert outcome.trained == [] and outcome.left == [("lenet5", 0), ("lenet5", 1)]
 
 
-def test_training_module_is_the_one_the_engine_calls():
-    from bench.train import engine
+def test_training_module_is_the_one_the_executors_call():
+    from bench.train import executors
 
-    assert engine.fit_fold is training.fit_fold
+    assert executors.fit_fold is training.fit_fold
 
 
 def test_build_site_leaves_models_shown_from_a_fuller_profile(synthetic, tmp_path, monkeypatch):
@@ -255,7 +255,7 @@ def test_build_site_leaves_models_shown_from_a_fuller_profile(synthetic, tmp_pat
     options = workflow.TrainOptions(models=("lenet5",), profile="quick", epochs=1, batch_size=16,
                                     data_dir=directory, results_dir=tmp_path)  # fmt: skip
     workflow.train(options, RecordingReporter())
-    monkeypatch.setattr("bench.train.engine.fit_fold", _must_not_train)
+    monkeypatch.setattr("bench.train.executors.fit_fold", _must_not_train)
     reporter = RecordingReporter()
     smoke = dataclasses.replace(options, profile="smoke", skip_shown_from_fuller=True)
     outcome = workflow.train(smoke, reporter)

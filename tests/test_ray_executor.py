@@ -158,18 +158,19 @@ def test_a_user_error_in_a_worker_comes_back_as_its_message(synthetic, monkeypat
 
     from bench import data
     from bench.config import build_config
-    from bench.train import engine, ray_executor
+    from bench.train import executors, planning, ray_executor
 
     directory, _ = synthetic
     dataset = data.load_dataset(directory)
     config = build_config("smoke", ("lenet5",))
-    splits = engine.planning.model_splits(dataset, config.plan("lenet5"), config.seed)
+    splits = planning.model_splits(dataset, config.plan("lenet5"), config.seed)
 
     def exhausted(self, *args, **kwargs):
         raise RuntimeError("RESOURCE_EXHAUSTED: OOM when allocating tensor")
 
     monkeypatch.setattr(keras.Model, "fit", exhausted)
-    task = engine.FoldTask("lenet5", 0, config.plan("lenet5").recipe, seed=0, precision="float32")
+    recipe = config.plan("lenet5").recipe
+    task = executors.FoldTask("lenet5", 0, recipe, seed=0, precision="float32")
     settings = ray_executor.WorkerSettings("tensorflow", cpus=1, gpus=0)
     failure = ray_executor.train_fold(task, dataset, splits, settings)
     assert isinstance(failure, ray_executor.FoldFailure)

@@ -16,7 +16,7 @@ from rich.progress import (
 from bench.durations import format_duration
 from bench.store.records import FoldRecord
 from bench.train.budget import Budget
-from bench.train.engine import WorkItem
+from bench.train.work import WorkItem
 
 
 class LogReporter:

@@ -3,7 +3,7 @@
 The driver (this process) plans the run exactly as for the local executor and alone writes
 results; each missing (model, fold) becomes one task. The dataset and each model's splits go
 into the object store once; a task builds its fold's arrays, trains through
-``engine.train_task`` (the local executor's path) and returns the fit, the predictions and the
+``executors.train_task`` (the local executor's path) and returns the fit, the predictions and the
 device it trained on. No shared filesystem is needed, and resume works as before.
 
 A fold is submitted only when a slot is free (the cluster's CPUs, and GPUs, over what one fold
@@ -32,7 +32,9 @@ if TYPE_CHECKING:  # these import Keras, which a driver loads only after its env
     from bench.store.records import FitResult
     from bench.store.results import FoldPredictions
     from bench.train.devices import Device
-    from bench.train.engine import Driver, FoldTask, WorkItem
+    from bench.train.driver import Driver
+    from bench.train.executors import FoldTask
+    from bench.train.work import WorkItem
 
 MAX_RETRIES = 2  # a fold's worker may die twice (a node lost, a process killed), not a third time
 REACH_SECONDS = 5.0  # how long --ray-address may take to accept a connection
@@ -297,7 +299,7 @@ def train_fold(
 ) -> FoldOutput | FoldFailure:
     """Task: train one fold in a worker and return it (or why it failed) to the driver."""
     prepare_worker(settings)
-    from bench.train import devices, engine
+    from bench.train import devices, executors
 
     device = devices.detect(task.precision)  # the policy the driver keyed the fold with
     if 0 < settings.gpus < 1 and device.backend == "torch" and device.gpus:
@@ -305,7 +307,7 @@ def train_fold(
 
         torch.cuda.set_per_process_memory_fraction(settings.gpus)
     try:
-        fit, predictions = engine.train_task(task, dataset, splits, device)
+        fit, predictions = executors.train_task(task, dataset, splits, device)
     except BenchError as error:
         return FoldFailure(str(error))
     return FoldOutput(fit, predictions, device)

@@ -14,18 +14,20 @@ from bench import data
 from bench.models import default_model_names
 from bench.store import results
 from bench.train import budget, engine
+from bench.train.executors import FoldExecutor, LocalExecutor
 from bench.train.options import RunRequest, TrainOptions, parse
 from bench.train.ray_executor import RaySettings
+from bench.train.work import RunOutcome, RunReporter
 
 __all__ = ["RunRequest", "TrainOptions", "run", "train"]
 
 
-def train(options: TrainOptions, reporter: engine.RunReporter) -> engine.RunOutcome:
+def train(options: TrainOptions, reporter: RunReporter) -> RunOutcome:
     """Check ``options`` (``bench.train.options.parse``), then ``run`` them."""
     return run(parse(options), reporter)
 
 
-def run(request: RunRequest, reporter: engine.RunReporter) -> engine.RunOutcome:
+def run(request: RunRequest, reporter: RunReporter) -> RunOutcome:
     """Resolve the profile on the detected device, then run the protocol (bench.train.engine)."""
     seconds = request.time_budget_seconds
     time_budget = budget.Budget(seconds) if seconds else None  # the clock starts now
@@ -34,10 +36,10 @@ def run(request: RunRequest, reporter: engine.RunReporter) -> engine.RunOutcome:
 
 
 @contextlib.contextmanager
-def open_executor(ray: RaySettings | None) -> Iterator[engine.FoldExecutor]:
+def open_executor(ray: RaySettings | None) -> Iterator[FoldExecutor]:
     """Local folds (``ray`` None), or Ray connected (or started) for the whole run."""
     if ray is None:
-        yield engine.LocalExecutor()
+        yield LocalExecutor()
         return
     from bench.train import ray_executor
 
@@ -47,10 +49,10 @@ def open_executor(ray: RaySettings | None) -> Iterator[engine.FoldExecutor]:
 
 def _run(
     request: RunRequest,
-    reporter: engine.RunReporter,
-    executor: engine.FoldExecutor,
+    reporter: RunReporter,
+    executor: FoldExecutor,
     time_budget: budget.Budget | None,
-) -> engine.RunOutcome:
+) -> RunOutcome:
     options = request.options
     device = executor.detect_device(options.precision)
     profile = config_module.resolve_profile(options.profile, bool(device.gpus))
@@ -79,7 +81,7 @@ def _run(
 
 
 def _without_fuller_results(
-    models: tuple[str, ...], results_dir: Path, profile: str, reporter: engine.RunReporter
+    models: tuple[str, ...], results_dir: Path, profile: str, reporter: RunReporter
 ) -> tuple[str, ...]:
     """``models`` minus those the site already shows from a fuller profile than ``profile``."""
     kept = []
