@@ -28,8 +28,8 @@ The folders are the pipeline; data flows down this list and no module imports a 
   all computed once into typed values by ``analyse`` before the site is gathered;
 - ``bench/site/``: gather the analysis, content and dataset into page contexts, then write
   figures and pages (it formats, and computes no statistic);
-- ``bench/cli/``: the typer commands and what they show on the terminal (``console``,
-  ``progress``).
+- ``bench/cli/``: the typer commands, their options (``options``) and what they show on the
+  terminal (``console``, ``progress``).
 """
 
 __version__ = "0.1.0"

@@ -9,6 +9,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from bench import cli
+from bench.cli import options as cli_options
 from bench.errors import BenchError
 from bench.train.options import RunRequest, TrainOptions, parse
 from tests.conftest import requires
@@ -49,9 +50,9 @@ def _commands() -> dict:
 
 def test_both_commands_take_every_option_with_the_dataclass_default():
     for name, params in _commands().items():
-        assert set(cli.TRAIN_OPTIONS) <= set(params), name
+        assert set(cli_options.TRAIN_OPTIONS) <= set(params), name
         for field in dataclasses.fields(TrainOptions):
-            if field.name in cli.TRAIN_OPTIONS and field.name not in cli.REPEATABLE:
+            if field.name in cli_options.TRAIN_OPTIONS and field.name not in cli_options.REPEATABLE:
                 assert params[field.name].default == field.default, (name, field.name)
         assert params["models"].opts == ["--model"] and params["models"].multiple
         assert params["model_modules"].opts == ["--model-module"]
@@ -73,4 +74,4 @@ def test_no_options_give_the_dataclass_defaults(tmp_path, monkeypatch):
 
 def test_a_field_without_an_option_is_refused_when_the_command_is_made():
     with pytest.raises(TypeError, match="skip_shown_from_fuller"):
-        cli.train_options()
+        cli_options.train_options()
