@@ -10,7 +10,7 @@ import pytest
 from scipy import optimize, special
 
 from bench.analysis import calibration, report, statistics
-from bench.site import model_page
+from bench.site import alt_text, model_page
 from tests.site_fixtures import write_results
 
 
@@ -70,4 +70,4 @@ def test_folds_without_held_out_probabilities_are_not_available(lenet):
         "fold": 1, "temperature": None, "before": found.fold_ece[0], "after": None,
     }  # fmt: skip
     assert table["ensemble"] == {"before": found.ensemble_ece, "after": None}
-    assert "no temperature-scaled curve" in model_page.reliability_alt(found, 50)
+    assert "no temperature-scaled curve" in alt_text.reliability(found, 50)

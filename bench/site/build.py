@@ -12,7 +12,7 @@ from bench.analysis import analyse, report
 from bench.errors import BenchError
 from bench.paths import default_content_dir
 from bench.paths import templates_dir as default_templates_dir
-from bench.site import context, downloads, figures, output, pages, urls
+from bench.site import context, downloads, figure_style, output, pages, urls
 
 STATIC_FILES = (urls.STYLE, urls.FAVICON)
 
@@ -64,7 +64,7 @@ def render_site(
             for page in site.pages:
                 writer.write(page.path, pages.render_page(env, page.template, page.context))
             for job in site.figures:
-                figures.save(job.draw(), writer.path_for(job.path))
+                figure_style.save(job.draw(), writer.path_for(job.path))
             for name in STATIC_FILES:
                 writer.copy(name, templates_dir / name)
             writer.write(".nojekyll", b"")  # serve files as they are, no Jekyll pass

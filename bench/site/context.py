@@ -19,6 +19,7 @@ from bench.analysis.analyse import Analysis
 from bench.config import FULL
 from bench.errors import BenchError
 from bench.site import (
+    alt_text,
     content,
     downloads,
     figures,
@@ -31,7 +32,6 @@ from bench.site import (
 )
 from bench.site.jobs import FigureJob, PageJob, SiteContext
 from bench.site.model_page import model_href, summary_row
-from bench.site.pages import num
 from bench.store import results
 from bench.store.records import RunManifest
 
@@ -222,12 +222,7 @@ def shared_mistakes_figure(
     images = model_page.test_images_at(mistakes["indices"], dataset, "shared mistakes")
     path = urls.SHARED_MISTAKES
     shown = len(mistakes["true"])
-    true_classes = sorted({names[label] for label in mistakes["true"]})
-    alt = (
-        f"{shown} of the {num(mistakes['count'])} test images that all {mistakes['models']} "
-        f"ensembles misclassify, each titled with its true class and the wrong class most "
-        f"ensembles chose; their true classes: {', '.join(true_classes)}."
-    )
+    alt = alt_text.shared_mistakes(mistakes, names)
     job = FigureJob(
         path,
         functools.partial(
@@ -239,29 +234,14 @@ def shared_mistakes_figure(
 
 def gallery(dataset: data.FashionMNIST) -> dict:
     """Captions and alt text of the dataset figures."""
-    names = ", ".join(dataset.class_names)
     train, test = data.class_counts(dataset.train_labels), data.class_counts(dataset.test_labels)
-    if len(set(train)) == 1 and len(set(test)) == 1:
-        balance = f"every class has {num(train[0])} training and {num(test[0])} test images"
-    else:
-        balance = (
-            f"classes have {num(min(train))} to {num(max(train))} training and "
-            f"{num(min(test))} to {num(max(test))} test images"
-        )
     return {
         "examples": {
             "src": urls.DATASET_EXAMPLES,
-            "alt": f"One training image of each of the ten classes: {names}.",
+            "alt": alt_text.dataset_examples(dataset.class_names),
         },
-        "grid": {
-            "src": urls.DATASET_GRID,
-            "alt": f"The first {GALLERY_PER_CLASS} training images of each class, one row per "
-            "class, showing how much garments within a class vary.",
-        },
-        "balance": {
-            "src": urls.CLASS_BALANCE,
-            "alt": f"Bar chart of images per class in both splits: {balance}.",
-        },
+        "grid": {"src": urls.DATASET_GRID, "alt": alt_text.dataset_grid(GALLERY_PER_CLASS)},
+        "balance": {"src": urls.CLASS_BALANCE, "alt": alt_text.class_balance(train, test)},
         "train_images": sum(train),
         "test_images": sum(test),
         "classes": len(dataset.class_names),

@@ -1,21 +1,18 @@
-"""Figures for the site: plain data in, a matplotlib ``Figure`` out, written by ``save``.
+"""Figures for the site: plain data in, a matplotlib ``Figure`` out, one function per figure.
 
-Every figure has an opaque white background and dark text, so it reads on the site's light card
-in both colour schemes, and uses colour-blind-safe colours (cividis, Okabe-Ito) together with
-line styles, markers and hatching. Nothing here touches pyplot or the caller's rcParams.
+Each takes its data (and, where it is a single plot, ``ax=None`` to draw into a caller's axes)
+and returns the figure; ``figure_style`` fixes how they look and ``figure_style.save`` writes
+them, and ``alt_text`` says in words what each one shows.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -23,81 +20,21 @@ from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 from bench import metrics
 from bench.analysis.statistics import ReliabilityBins
-from bench.site.pages import num, pct, pm
+from bench.site.figure_style import (
+    ABOVE_AXES,
+    GRID_COLOUR,
+    HELD_OUT,
+    OKABE_ITO,
+    TRAIN,
+    blank,
+    figure_and_axes,
+    new_figure,
+    show_image,
+    styled,
+)
+from bench.site.pages import counted, num, pct, pm
 
-# Okabe & Ito (2008), "Color Universal Design": https://jfly.uni-koeln.de/color/
-OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish_purple": "#CC79A7",
-}  # fmt: skip
-TRAIN, HELD_OUT = OKABE_ITO["blue"], OKABE_ITO["vermillion"]
-TEXT_COLOUR = "#1a1a1a"
-GRID_COLOUR = "#e5e5e5"
-# Applied while building and while saving, never globally, so callers keep their own rcParams.
-STYLE = {
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],  # bundled with matplotlib
-    "svg.fonttype": "path",  # glyphs as outlines: the SVG needs no installed font
-    "svg.hashsalt": "bench",  # fixed element ids: the same figure gives the same SVG bytes
-    "savefig.dpi": 150,
-    "savefig.transparent": False,
-    "axes.edgecolor": "#555555",
-    **dict.fromkeys(("figure.facecolor", "axes.facecolor", "savefig.facecolor"), "white"),
-    **dict.fromkeys(
-        ("text.color", "axes.labelcolor", "axes.titlecolor", "xtick.color", "ytick.color"),
-        TEXT_COLOUR,
-    ),
-}
-METADATA = {"svg": {"Date": None, "Creator": None}, "png": {"Software": None}}
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")  # as Keras names them
-ABOVE_AXES = {"loc": "lower center", "bbox_to_anchor": (0.5, 1.0), "frameon": False}
-
-
-def _styled(build):
-    """Run a figure builder under ``STYLE``: fonts and colours are fixed as artists are made."""
-
-    @functools.wraps(build)
-    def wrapper(*args, **kwargs):
-        with matplotlib.rc_context(STYLE):
-            return build(*args, **kwargs)
-
-    return wrapper
-
-
-def _new_figure(width: float, height: float) -> Figure:
-    figure = Figure(figsize=(width, height), layout="constrained", facecolor="white")
-    FigureCanvasAgg(figure)  # Agg without pyplot: the figure is never registered globally
-    return figure
-
-
-def _figure_and_axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes]:
-    if ax is not None:
-        return ax.figure, ax
-    figure = _new_figure(width, height)
-    return figure, figure.add_subplot()
-
-
-def _show_image(ax: Axes, image: np.ndarray) -> None:
-    """Greyscale, garment dark on white; integer pixels span 0..255, floats 0..1."""
-    pixels = np.asarray(image)
-    pixels = pixels.reshape(pixels.shape[:2]) if pixels.ndim == 3 else pixels
-    top = 255 if np.issubdtype(pixels.dtype, np.integer) else 1.0
-    ax.imshow(pixels, cmap="gray_r", vmin=0, vmax=top, interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_color("#bbbbbb")
-
-
-def _blank(ax: Axes) -> None:
-    """An empty grid cell; unlike ``set_axis_off`` it keeps a row label."""
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_frame_on(False)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{num(count)} {noun}{'s' if count != 1 else ''}"
 
 
 def _check_length(name: str, values: Sequence, expected: int) -> None:
@@ -105,43 +42,43 @@ def _check_length(name: str, values: Sequence, expected: int) -> None:
         raise ValueError(f"{name} has {len(values)} entries; expected {expected}")
 
 
-@_styled
+@styled
 def class_examples(images: np.ndarray, labels: np.ndarray, class_names: Sequence[str]) -> Figure:
     """The first image of every class, five to a row, titled with the class name."""
     labels = np.asarray(labels)
-    figure = _new_figure(8, 1.8 * math.ceil(len(class_names) / 5))
+    figure = new_figure(8, 1.8 * math.ceil(len(class_names) / 5))
     axes = figure.subplots(math.ceil(len(class_names) / 5), 5).ravel()
     for label, (name, ax) in enumerate(zip(class_names, axes, strict=False)):
         found = np.flatnonzero(labels == label)
         if found.size == 0:
             raise ValueError(f"no image of class {label} ({name!r}) among {len(labels)} labels")
-        _show_image(ax, images[found[0]])
+        show_image(ax, images[found[0]])
         ax.set_title(name, fontsize=10)
     for ax in axes[len(class_names) :]:
-        _blank(ax)
+        blank(ax)
     return figure
 
 
-@_styled
+@styled
 def class_grid(
     images: np.ndarray, labels: np.ndarray, class_names: Sequence[str], per_class: int = 8
 ) -> Figure:
     """The first ``per_class`` images of every class, one row per class named at the left."""
     labels = np.asarray(labels)
-    figure = _new_figure(1.6 + 0.9 * per_class, 0.9 * len(class_names))
+    figure = new_figure(1.6 + 0.9 * per_class, 0.9 * len(class_names))
     grid = figure.subplots(len(class_names), per_class, squeeze=False)
     for label, (name, row) in enumerate(zip(class_names, grid, strict=True)):
         found = np.flatnonzero(labels == label)[:per_class]
         for column, ax in enumerate(row):
             if column < found.size:
-                _show_image(ax, images[found[column]])
+                show_image(ax, images[found[column]])
             else:
-                _blank(ax)
+                blank(ax)
         row[0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=10)
     return figure
 
 
-@_styled
+@styled
 def class_balance(
     train_counts: Sequence[int],
     test_counts: Sequence[int],
@@ -152,7 +89,7 @@ def class_balance(
     """Images per class in the training and test splits, as grouped horizontal bars."""
     _check_length("train_counts", train_counts, len(class_names))
     _check_length("test_counts", test_counts, len(class_names))
-    figure, ax = _figure_and_axes(ax, 7, 0.45 * len(class_names) + 1.2)
+    figure, ax = figure_and_axes(ax, 7, 0.45 * len(class_names) + 1.2)
     rows = np.arange(len(class_names))
     ax.barh(rows - 0.2, train_counts, 0.4, color=TRAIN, label="train")
     # The hatch tells the splits apart without relying on colour.
@@ -174,7 +111,7 @@ def _contrasting_text(rgba: Sequence[float]) -> str:
     return "black" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "white"
 
 
-@_styled
+@styled
 def confusion_matrix(
     counts: Sequence[Sequence[int]],
     class_names: Sequence[str],
@@ -188,7 +125,7 @@ def confusion_matrix(
         raise ValueError(f"counts has shape {counts.shape}; expected {len(class_names)} squared")
     totals = counts.sum(axis=1, keepdims=True)
     shares = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
-    figure, ax = _figure_and_axes(ax, 7, 6)
+    figure, ax = figure_and_axes(ax, 7, 6)
     norm, cmap = Normalize(0, 1), matplotlib.colormaps["cividis"]
     image = ax.imshow(shares, cmap=cmap, norm=norm)
     size = 9 if len(class_names) <= 10 else 7
@@ -215,7 +152,7 @@ def _padded(histories: Sequence[dict], key: str, epoch_count: int) -> np.ndarray
     return table
 
 
-@_styled
+@styled
 def learning_curves(histories: Sequence[dict], title: str | None = None) -> Figure:
     """Loss and accuracy per epoch: every fold thin, the mean over folds bold.
 
@@ -228,7 +165,7 @@ def learning_curves(histories: Sequence[dict], title: str | None = None) -> Figu
     epochs = np.arange(1, epoch_count + 1)
     every = max(1, epoch_count // 10)  # about ten markers on the mean line
     lone_point = "o" if epoch_count == 1 else None  # one epoch is invisible without a marker
-    figure = _new_figure(10, 4.2)
+    figure = new_figure(10, 4.2)
     styles = {"": (TRAIN, "-", "o"), "val_": (HELD_OUT, "--", "s")}
     for ax, metric in zip(figure.subplots(1, 2), ("loss", "accuracy"), strict=True):
         for prefix, (colour, linestyle, marker) in styles.items():
@@ -244,7 +181,7 @@ def learning_curves(histories: Sequence[dict], title: str | None = None) -> Figu
         ax.set_xlim(0.5, epoch_count + 0.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1, steps=[1, 2, 5, 10]))
         ax.grid(color=GRID_COLOUR)
-    mean_of = f"mean of {_plural(len(histories), 'fold')}"
+    mean_of = f"mean of {counted(len(histories), 'fold')}"
     handles = [
         Line2D([], [], color=TRAIN, lw=0.8, label="train (each fold)"),
         Line2D([], [], color=HELD_OUT, ls="--", lw=0.8, label="held-out fold (each fold)"),
@@ -257,7 +194,7 @@ def learning_curves(histories: Sequence[dict], title: str | None = None) -> Figu
     return figure
 
 
-@_styled
+@styled
 def misclassified_grid(
     images: np.ndarray,
     true_labels: Sequence[int],
@@ -269,23 +206,23 @@ def misclassified_grid(
     _check_length("true_labels", true_labels, len(images))
     _check_length("predicted_labels", predicted_labels, len(images))
     if len(images) == 0:
-        figure = _new_figure(6, 1.2)
+        figure = new_figure(6, 1.2)
         figure.text(0.5, 0.5, "No misclassified images", ha="center", va="center", fontsize=12)
         return figure
     columns = min(columns, len(images))
-    figure = _new_figure(1.15 * columns, 1.55 * math.ceil(len(images) / columns))
+    figure = new_figure(1.15 * columns, 1.55 * math.ceil(len(images) / columns))
     axes = figure.subplots(math.ceil(len(images) / columns), columns, squeeze=False).ravel()
     for index, ax in enumerate(axes):
         if index >= len(images):
-            _blank(ax)
+            blank(ax)
             continue
-        _show_image(ax, images[index])
+        show_image(ax, images[index])
         true, predicted = class_names[true_labels[index]], class_names[predicted_labels[index]]
         ax.set_title(f"{true}\n→ {predicted}", fontsize=7)
     return figure
 
 
-@_styled
+@styled
 def fold_scores(
     fold_accuracies: Sequence[float],
     ensemble_accuracy: float | None = None,
@@ -298,7 +235,7 @@ def fold_scores(
     scores = np.asarray(fold_accuracies, dtype=float)
     spread = metrics.mean_std(scores)
     mean, std = spread.mean, spread.std
-    figure, ax = _figure_and_axes(ax, 6, 3.4)
+    figure, ax = figure_and_axes(ax, 6, 3.4)
     band = f"mean ± std ({pm(spread)})"
     ax.axhspan(mean - std, mean + std, color=OKABE_ITO["sky_blue"], alpha=0.3, lw=0, label=band)
     ax.axhline(mean, color=TRAIN, lw=1)
@@ -318,13 +255,13 @@ def fold_scores(
     return figure
 
 
-@_styled
+@styled
 def reliability_diagram(
     before: ReliabilityBins, after: ReliabilityBins | None = None, *, ax: Axes | None = None
 ) -> Figure:
     """Accuracy against mean confidence in each non-empty confidence bin, as trained and (when
     given) after temperature scaling; the diagonal is perfect calibration."""
-    figure, ax = _figure_and_axes(ax, 4.8, 4.4)
+    figure, ax = figure_and_axes(ax, 4.8, 4.4)
     ax.plot([0, 1], [0, 1], ls=":", lw=1, color=OKABE_ITO["black"], label="perfect calibration")
     curves = ((before, TRAIN, "o", "-", "as trained"),
               (after, HELD_OUT, "s", "--", "temperature-scaled"))  # fmt: skip
@@ -339,56 +276,3 @@ def reliability_diagram(
     ax.grid(color=GRID_COLOUR)
     ax.legend(fontsize=8, ncols=2, **ABOVE_AXES)
     return figure
-
-
-def save(figure: Figure, path: str | Path, *, close: bool = True) -> Path:
-    """Write ``figure`` as SVG or PNG (by suffix); the same figure gives the same bytes.
-
-    ``close`` clears the figure afterwards to free its memory; pass ``close=False`` to write
-    the same figure in a second format. Saving freezes the figure's layout.
-    """
-    path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in METADATA:
-        raise ValueError(f"cannot save a figure as {path.name!r}; use one of: .svg, .png")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context(STYLE):
-        # Constrained layout nudges the axes on every draw: settle it once, then freeze it,
-        # so writing the figure again (or in the other format) gives the same picture.
-        figure.draw_without_rendering()
-        figure.set_layout_engine("none")
-        figure.savefig(path, format=fmt, metadata=METADATA[fmt])
-    if close:
-        figure.clear()
-    return path
-
-
-def describe_confusion(
-    counts: Sequence[Sequence[int]], class_names: Sequence[str], *, subject: str = "test images"
-) -> str:
-    """One-sentence alt text: total, share on the diagonal, the largest off-diagonal cell."""
-    counts = np.asarray(counts, dtype=int)
-    total = int(counts.sum())
-    on_diagonal = np.trace(counts) / total if total else 0.0
-    text = f"Confusion matrix of {num(total)} {subject}: {pct(on_diagonal, 1)} on the diagonal"
-    off_diagonal = counts * (1 - np.eye(len(counts), dtype=int))
-    if off_diagonal.max(initial=0) == 0:
-        return text + "; no image is confused with another class."
-    true, predicted = np.unravel_index(np.argmax(off_diagonal), counts.shape)
-    return (
-        f"{text}; the largest confusion is {class_names[true]} predicted as "
-        f"{class_names[predicted]} ({_plural(int(off_diagonal[true, predicted]), 'image')})."
-    )
-
-
-def describe_learning_curves(histories: Sequence[dict]) -> str:
-    """One-sentence alt text: epochs, folds and the mean final held-out accuracy."""
-    epoch_count = max((len(history.get("loss", ())) for history in histories), default=0)
-    text = (
-        "Training and held-out loss and accuracy over "
-        f"{_plural(epoch_count, 'epoch')} for {_plural(len(histories), 'fold')}"
-    )
-    finals = [history["val_accuracy"][-1] for history in histories if history.get("val_accuracy")]
-    if not finals:
-        return text + "."
-    return f"{text}; final held-out accuracy {pct(float(np.mean(finals)), 1)} on average."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,9 +13,8 @@ from bench.analysis.analyse import ModelAnalysis
 from bench.analysis.calibration import Calibration
 from bench.analysis.report import ModelReport
 from bench.errors import BenchError
-from bench.site import content, figures, model_source, urls
+from bench.site import alt_text, content, figures, model_source, urls
 from bench.site.jobs import FigureJob
-from bench.site.pages import num, pct
 from bench.store.records import FoldRecord
 
 # Generated blocks around the model page's own headings (see context.place_blocks).
@@ -45,17 +43,17 @@ def model_context(
         "confusion": (
             urls.model_figure(report.model, "confusion.svg"),
             functools.partial(figures.confusion_matrix, confusion, names),
-            figures.describe_confusion(confusion, names, subject=subject),
+            alt_text.confusion(confusion, names, subject=subject),
         ),
         "curves": (
             urls.model_figure(report.model, "learning-curves.svg"),
             functools.partial(figures.learning_curves, histories),
-            figures.describe_learning_curves(histories),
+            alt_text.learning_curves(histories),
         ),
         "fold_scores": (
             urls.model_figure(report.model, "fold-scores.svg"),
             functools.partial(figures.fold_scores, fold_accuracies, ensemble_accuracy),
-            fold_scores_alt(fold_accuracies, ensemble_accuracy),
+            alt_text.fold_scores(fold_accuracies, ensemble_accuracy),
         ),
         "reliability": (
             urls.model_figure(report.model, "reliability.svg"),
@@ -64,7 +62,7 @@ def model_context(
                 calibrated.ensemble_bins,
                 calibrated.ensemble_bins_scaled,
             ),
-            reliability_alt(calibrated, report.test_images),
+            alt_text.reliability(calibrated, report.test_images),
         ),
     }
     if wrong["count"]:
@@ -74,7 +72,7 @@ def model_context(
                 figures.misclassified_grid, wrong["images"], wrong["true"], wrong["predicted"],
                 names,
             ),
-            misclassified_alt(wrong, names),
+            alt_text.misclassified(wrong, names),
         )  # fmt: skip
     values = {
         "blocks": [
@@ -215,25 +213,6 @@ def fold_row(record: FoldRecord, test: metrics.Scores, held_out: metrics.Scores)
     }
 
 
-def misclassified_alt(wrong: dict, names: tuple[str, ...]) -> str:
-    shown = len(wrong["true"])
-    counts = Counter(zip(wrong["true"], wrong["predicted"], strict=True))
-    (true, predicted), count = min(counts.items(), key=lambda item: (-item[1], item[0]))
-    return (
-        f"{shown} of the {num(wrong['count'])} misclassified test images, each titled with its "
-        f"true and predicted class; the most frequent mix-up among them is {names[true]} "
-        f"predicted as {names[predicted]} ({count} image{'s' * (count != 1)})."
-    )
-
-
-def fold_scores_alt(accuracies: list[float], ensemble: float) -> str:
-    return (
-        f"Test accuracy of each of the {len(accuracies)} fold models, from "
-        f"{pct(min(accuracies))} to {pct(max(accuracies))}, beside the ensemble of "
-        f"all of them at {pct(ensemble)}."
-    )
-
-
 def calibration_table(calibration: Calibration, fold_numbers: list[int]) -> dict:
     """The model page's calibration table, one row per fold model (numbered as on the page),
     then their mean and the ensemble: raw values, None where not available."""
@@ -260,15 +239,3 @@ def calibration_table(calibration: Calibration, fold_numbers: list[int]) -> dict
             "after": calibration.ensemble_ece_scaled,
         },
     }
-
-
-def reliability_alt(calibration: Calibration, test_images: int) -> str:
-    """One-sentence alt text of the reliability diagram."""
-    text = (
-        f"Reliability diagram of the fold ensemble on {num(test_images)} test images: accuracy "
-        f"against confidence in {statistics.CALIBRATION_BINS} bins, expected calibration error "
-        f"{pct(calibration.ensemble_ece)} as trained"
-    )
-    if calibration.ensemble_ece_scaled is None:
-        return text + "; no temperature-scaled curve, as some folds stored no held-out scores."
-    return f"{text} and {pct(calibration.ensemble_ece_scaled)} after temperature scaling."

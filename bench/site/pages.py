@@ -63,6 +63,11 @@ def num(value: float, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
+def counted(count: int, noun: str) -> str:
+    """A count and its noun, plural unless one: '1 fold', '10 folds', '1,204 images'."""
+    return f"{num(count)} {noun}{'s' if count != 1 else ''}"
+
+
 def shape(dims: list) -> str:
     """A Keras output shape without the batch axis: [None, 14, 14, 6] -> '14 × 14 × 6'."""
     if dims and isinstance(dims[0], list):
@@ -109,6 +114,7 @@ def filesize(value: int) -> str:
 
 
 FILTERS = {
+    "counted": counted,
     "pct": pct,
     "pm": pm,
     "points": points,
