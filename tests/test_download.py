@@ -51,7 +51,7 @@ def test_corrupt_payload_is_rejected_and_not_cached(synthetic, http_root, tmp_pa
     assert "rejected (SHA-256" in message
     assert "check the network" in message
     assert not (data.cache_dir() / "train-labels-idx1-ubyte.gz").exists()
-    assert not list(data.cache_dir().glob(".download-*"))
+    assert not list(data.cache_dir().glob("*.part"))
 
 
 def test_damaged_download_never_replaces_a_good_file(synthetic, http_root, tmp_path):

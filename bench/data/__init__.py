@@ -10,6 +10,7 @@ the size the file must have, so a damaged or hostile file is refused without fil
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
@@ -23,6 +24,7 @@ import numpy as np
 
 from bench.data import download, idx
 from bench.errors import BenchError
+from bench.files import atomic_write
 
 CLASS_NAMES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -286,10 +288,5 @@ class _Stamps:
     def save(self) -> None:
         if not self.changed:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(self.entries, indent=1, sort_keys=True))
-            os.replace(temporary, self.path)
-        except OSError:
-            pass  # a read-only cache only costs re-hashing next time
+        with contextlib.suppress(OSError):  # a read-only cache only costs re-hashing next time
+            atomic_write(self.path, json.dumps(self.entries, indent=1, sort_keys=True).encode())

@@ -7,13 +7,13 @@ and only then renamed into place, so a damaged or partial download never replace
 from __future__ import annotations
 
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 from bench.errors import BenchError
+from bench.files import temporary_beside
 
 # ../shared/REFERENCE.md: Zalando's mirror first, then the one Keras's loader uses.
 MIRRORS = (
@@ -46,7 +46,8 @@ def fetch(
     failures = []
     for base in mirrors:
         url = base.rstrip("/") + "/" + file_name
-        temporary = _download(url, destination_dir, timeout_seconds, on_progress, failures)
+        final = destination_dir / file_name
+        temporary = _download(url, final, timeout_seconds, on_progress, failures)
         if temporary is None:
             continue
         try:
@@ -55,7 +56,6 @@ def fetch(
             failures.append(f"{url}: rejected ({error})")
             temporary.unlink(missing_ok=True)
             continue
-        final = destination_dir / file_name
         os.replace(temporary, final)
         return final
     raise BenchError(
@@ -66,13 +66,12 @@ def fetch(
 
 def _download(
     url: str,
-    directory: Path,
+    destination: Path,
     timeout_seconds: float,
     on_progress: ProgressCallback | None,
     failures: list[str],
 ) -> Path | None:
-    descriptor, name = tempfile.mkstemp(dir=directory, prefix=".download-", suffix=".part")
-    temporary = Path(name)
+    descriptor, temporary = temporary_beside(destination, suffix=".part")
     try:
         with (
             os.fdopen(descriptor, "wb") as sink,

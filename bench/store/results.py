@@ -26,7 +26,6 @@ import io
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +33,7 @@ import numpy as np
 
 from bench.config import PROFILES
 from bench.errors import BenchError
+from bench.files import atomic_write
 from bench.store import bounded_json, prediction_checks
 from bench.store.records import SCHEMA_VERSION, FoldRecord, RunManifest
 
@@ -264,33 +264,6 @@ def load_manifests(results_dir: Path) -> list[RunManifest]:
         RunManifest.from_json(read_json(path, what="run manifest"), path) for path in paths
     ]
     return sorted(manifests, key=lambda manifest: manifest.started_at or "")
-
-
-def _read_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
-
-
-def atomic_write(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` so that readers see either the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        os.chmod(temporary, 0o666 & ~_UMASK)  # as open() would have made it, not mkstemp's 0600
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def best_profile_folds(results_dir: Path, model: str) -> list[StoredFold]:
