@@ -17,8 +17,8 @@ PACKAGE = Path(bench.__file__).resolve().parent
 # registry), then the stages in the order data flows through them. ``skeleton`` is the
 # data a new project is made from: its example model imports only the shared ``bench.api``.
 STAGES = ("shared", "data", "train", "analysis", "site", "cli")
-SHARED = {"__init__", "__main__", "errors", "files", "store", "recipes", "config", "models", "metrics",
-          "paths", "durations", "project", "quickstart", "api", "skeleton"}  # fmt: skip
+SHARED = {"__init__", "__main__", "errors", "files", "store", "recipes", "config", "models",
+          "metrics", "paths", "durations", "project", "quickstart", "api", "skeleton"}  # fmt: skip
 
 
 def _stage(module: str) -> str:
