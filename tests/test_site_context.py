@@ -242,6 +242,36 @@ def test_reproduce_command_carries_overrides(tmp_path):
     assert command.exact is False  # the fold key was computed for the unedited config
 
 
+def _set_origin(results_dir, origin: dict) -> None:
+    for fold_path in sorted((results_dir / "lenet5" / "quick").glob("fold-*.json")):
+        record = json.loads(fold_path.read_text())
+        record["origin"] = origin
+        fold_path.write_text(json.dumps(record))
+
+
+def test_reproduce_command_names_what_loads_a_user_model(tmp_path):
+    results_dir = write_results(tmp_path / "results", np.arange(100) % 10, models=("lenet5",))
+    _set_origin(results_dir, {"kind": "module", "module": "mypkg.models", "source": "x.py"})
+    (command,) = reproduction.reproduce_commands(report.load_reports(results_dir))
+    assert command.command.endswith("--model-module mypkg.models --model lenet5")
+    assert command.project_sources == ()
+    _set_origin(results_dir, {"kind": "project", "module": "p.m", "source": "models/mine.py"})
+    (command,) = reproduction.reproduce_commands(report.load_reports(results_dir))
+    assert "--model-module" not in command.command
+    assert command.project_sources == ("models/mine.py",) and command.exact is True
+
+
+def test_a_model_not_loaded_while_rendering_is_not_called_changed(tmp_path):
+    """Rendering imports no user code: with no registry entry to compare, the command is
+    unchecked (None), not 'the profile has changed' (False)."""
+    results_dir = write_results(tmp_path / "results", np.arange(100) % 10, models=("lenet5",))
+    (stored,) = report.load_reports(results_dir)
+    assert reproduction._overrides("not-registered", stored.folds[0]) == ((), None)
+    unchecked = dataclasses.replace(stored, model="not-registered")
+    (command,) = reproduction.reproduce_commands([unchecked])
+    assert command.exact is None and command.command.endswith("--model not-registered")
+
+
 def test_run_rows_tolerate_sparse_manifests():
     row = provenance.run_row(RunManifest(run_id="r1"), published=set())
     assert row["run_id"] == "r1" and row["git"] is None and row["manifest"] is None

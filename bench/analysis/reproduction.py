@@ -19,39 +19,73 @@ from bench.train import fold_key
 
 @dataclass(frozen=True)
 class Command:
-    """One `bench build-site` command and the models' shared profile and seed; ``exact``
-    False when today's profile no longer reproduces the stored fold keys."""
+    """One `bench build-site` command and the models' shared profile and seed.
+
+    ``exact`` is False when today's profile no longer reproduces the stored fold keys, and None
+    when it could not be checked: a model of the user's own that was not loaded while the site
+    was built (rendering never imports user code). ``project_sources`` names the models folder
+    files the command needs loaded (inside their project, or with ``--models-dir``)."""
 
     profile: str
     seed: int
     command: str
-    exact: bool
+    exact: bool | None
+    project_sources: tuple[str, ...] = ()
 
 
 def reproduce_commands(reports: Iterable[ModelReport]) -> tuple[Command, ...]:
     """`bench build-site` commands that retrain every model's stored folds, one per config."""
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[tuple, list[tuple[str, str | None]]] = {}
     for report in reports:
         record = report.folds[0]
         flags, exact = _overrides(report.model, record)
-        groups.setdefault((report.profile, record.seed, flags, exact), []).append(report.model)
+        flags += _loading_flags(record)
+        key = (report.profile, record.seed, flags, exact is None, bool(exact))
+        groups.setdefault(key, []).append((report.model, _project_source(record)))
     commands = []
-    for (profile, seed, flags, exact), models in sorted(groups.items()):
+    for (profile, seed, flags, unchecked, exact), models in sorted(groups.items()):
         arguments = ["bench", "build-site", "--profile", profile, "--seed", str(seed), *flags]
-        for model in sorted(models):
+        for model, _ in sorted(models):
             arguments += ["--model", model]
-        commands.append(Command(profile, seed, shlex.join(arguments), exact))
+        sources = tuple(sorted(source for _, source in models if source))
+        commands.append(
+            Command(profile, seed, shlex.join(arguments), None if unchecked else exact, sources)
+        )
     return tuple(commands)
 
 
-def _overrides(model: str, record: FoldRecord) -> tuple[tuple[str, ...], bool]:
+def _origin(record: FoldRecord) -> dict:
+    return record.origin if isinstance(record.origin, dict) else {}
+
+
+def _loading_flags(record: FoldRecord) -> tuple[str, ...]:
+    """``--model-module`` for a model registered by a module named on the command line (an
+    installed distribution's entry point and the built-ins load by themselves)."""
+    origin = _origin(record)
+    module = origin.get("module")
+    if origin.get("kind") == "module" and isinstance(module, str) and module:
+        return ("--model-module", module)
+    return ()
+
+
+def _project_source(record: FoldRecord) -> str | None:
+    """The file of a model from a project's models folder, as the user knows it."""
+    origin = _origin(record)
+    source = origin.get("source")
+    if origin.get("kind") == "project" and isinstance(source, str) and source:
+        return source
+    return None
+
+
+def _overrides(model: str, record: FoldRecord) -> tuple[tuple[str, ...], bool | None]:
     """Command-line overrides that turn the profile's plan into the stored one, and whether
-    they reproduce the stored config exactly (False when the profile itself has changed)."""
+    they reproduce the stored config exactly (False when the profile itself has changed, None
+    when ``model`` is not registered here, so there is no profile to compare with)."""
     stored = (record.config or {}).get("plan", {})
     try:
         default = config.build_config(record.profile, (model,), seed=record.seed)
-    except (BenchError, KeyError):
-        return (), False
+    except (BenchError, KeyError):  # not registered now: a user model the renderer never loads
+        return (), None
     plan = default.plan(model)
     values = {
         "--folds": (stored.get("folds"), plan.folds),
