@@ -29,7 +29,12 @@ def temporary_beside(path: Path, *, suffix: str = ".tmp") -> tuple[int, Path]:
     descriptor, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=suffix
     )
-    os.chmod(temporary, 0o666 & ~_UMASK)
+    try:
+        os.chmod(temporary, 0o666 & ~_UMASK)
+    except BaseException:
+        os.close(descriptor)
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return descriptor, Path(temporary)
 
 

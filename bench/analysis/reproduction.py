@@ -40,41 +40,35 @@ def reproduce_commands(reports: Iterable[ModelReport]) -> tuple[Command, ...]:
         record = report.folds[0]
         flags, exact = _overrides(report.model, record)
         flags += _loading_flags(record)
-        key = (report.profile, record.seed, flags, exact is None, bool(exact))
+        key = (report.profile, record.seed, flags, exact)
         groups.setdefault(key, []).append((report.model, _project_source(record)))
     commands = []
-    for (profile, seed, flags, unchecked, exact), models in sorted(groups.items()):
+    # Checked commands (exact False, then True) first, unchecked (None) last: None and the
+    # booleans cannot be compared directly.
+    ordered = sorted(
+        groups.items(), key=lambda item: (*item[0][:3], item[0][3] is None, item[0][3])
+    )
+    for (profile, seed, flags, exact), models in ordered:
         arguments = ["bench", "build-site", "--profile", profile, "--seed", str(seed), *flags]
         for model, _ in sorted(models):
             arguments += ["--model", model]
         sources = tuple(sorted(source for _, source in models if source))
-        commands.append(
-            Command(profile, seed, shlex.join(arguments), None if unchecked else exact, sources)
-        )
+        commands.append(Command(profile, seed, shlex.join(arguments), exact, sources))
     return tuple(commands)
-
-
-def _origin(record: FoldRecord) -> dict:
-    return record.origin if isinstance(record.origin, dict) else {}
 
 
 def _loading_flags(record: FoldRecord) -> tuple[str, ...]:
     """``--model-module`` for a model registered by a module named on the command line (an
-    installed distribution's entry point and the built-ins load by themselves)."""
-    origin = _origin(record)
-    module = origin.get("module")
-    if origin.get("kind") == "module" and isinstance(module, str) and module:
-        return ("--model-module", module)
-    return ()
+    installed distribution's entry point and the built-ins load by themselves). The store has
+    checked the origin's fields: ``kind`` and ``module`` are non-empty text."""
+    origin = record.origin or {}
+    return ("--model-module", origin["module"]) if origin.get("kind") == "module" else ()
 
 
 def _project_source(record: FoldRecord) -> str | None:
     """The file of a model from a project's models folder, as the user knows it."""
-    origin = _origin(record)
-    source = origin.get("source")
-    if origin.get("kind") == "project" and isinstance(source, str) and source:
-        return source
-    return None
+    origin = record.origin or {}
+    return (origin.get("source") or None) if origin.get("kind") == "project" else None
 
 
 def _overrides(model: str, record: FoldRecord) -> tuple[tuple[str, ...], bool | None]:
